@@ -1,0 +1,28 @@
+/**
+ * threadlab: Python's `threading` for TypeScript, over real worker_threads.
+ * This file only re-exports the public API.
+ */
+import "./worker/launch";
+
+export {
+  RuntimeError,
+  ValueError,
+  OverflowError,
+  IndexError,
+  AttributeError,
+  NameError,
+  KeyboardInterrupt,
+  DataCloneError,
+} from "./errors";
+export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent, getNativeId } from "./thread/thread";
+export type { ThreadOptions } from "./thread/thread";
+export { excepthook, setExcepthook, getExcepthook } from "./thread/excepthook";
+export type { ExceptHookArgs, Excepthook } from "./thread/excepthook";
+export { local } from "./thread/local";
+export { Lock } from "./sync/lock";
+export { sleep, TIMEOUT_MAX } from "./sync/wait";
+export { Value, SharedArray } from "./shared/value";
+export type { Typecode } from "./shared/value";
+export { print } from "./output/print";
+export { share } from "./transport/resolve";
+export { shutdown } from "./worker/launch";

@@ -1,0 +1,20 @@
+import { inspect } from "util";
+import { currentSink } from "./capture";
+
+/** How `print` shows one argument: strings as they are, anything else as `console.log` would. */
+export function show(value: unknown): string {
+  return typeof value === "string" ? value : inspect(value, { colors: false, depth: 4 });
+}
+
+/**
+ * Python's `print(*args)`: the arguments shown and joined by spaces, then a
+ * newline, written as one piece to this thread's output (so another thread's
+ * output never lands inside it). Unlike `console.log`, a `%` in the first
+ * argument is printed as it is.
+ */
+export function print(...args: unknown[]): void {
+  const text = args.map(show).join(" ") + "\n";
+  const sink = currentSink();
+  if (sink) sink.write("stdout", text);
+  else process.stdout.write(text);
+}

@@ -1,0 +1,88 @@
+/**
+ * Where a thread's output goes. The sink is chosen when the thread starts and
+ * travels with it as a small descriptor; the receiving thread opens it.
+ *
+ * The terminal sink writes straight to file descriptor 1 or 2 from the thread
+ * that prints, holding one process-wide output lock so that one call's text is
+ * never split by another thread's. It needs no other thread's event loop: the
+ * text is out before `print` returns, even while the main thread blocks or
+ * busy-loops, and nothing is lost if the thread dies next.
+ */
+import { writeSync } from "fs";
+import { C } from "../sync/layout";
+import { Lock } from "../sync/lock";
+import { sharedState } from "../thread/table";
+
+export type Stream = "stdout" | "stderr";
+
+export interface SinkDescriptor {
+  kind: string;
+  [key: string]: unknown;
+}
+
+export interface Sink {
+  write(stream: Stream, data: string | Uint8Array): void;
+}
+
+const openers = new Map<string, (desc: SinkDescriptor) => Sink>();
+
+/** Registers how a sink of `kind` is opened in the thread that writes to it. */
+export function registerSinkKind(kind: string, open: (desc: SinkDescriptor) => Sink): void {
+  openers.set(kind, open);
+}
+
+export function openSink(desc: SinkDescriptor): Sink {
+  const open = openers.get(desc.kind);
+  if (!open) throw new Error(`threadlab: unknown output sink kind '${desc.kind}'`);
+  return open(desc);
+}
+
+export const TERMINAL: SinkDescriptor = { kind: "terminal" };
+
+let outputLock: Lock | undefined;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `bytes` to `fd`, waiting out EAGAIN on a non-blocking pipe. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) {
+    try {
+      off += writeSync(fd, bytes, off, bytes.length - off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
+
+/** Writes to the process's own stdout/stderr under the output lock. */
+export function writeTerminal(stream: Stream, data: string | Uint8Array): void {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  if (bytes.length === 0) return;
+  outputLock ??= new Lock({ sab: sharedState().buffers.counters, offset: C.OUTPUT_LOCK * 4 });
+  outputLock.acquire();
+  try {
+    writeAll(stream === "stdout" ? 1 : 2, bytes);
+  } catch (err) {
+    // EPIPE and friends: the reader is gone; like Python, there is nowhere left to print.
+    if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw err;
+  } finally {
+    outputLock.release();
+  }
+}
+
+registerSinkKind("terminal", () => ({ write: writeTerminal }));
+
+let chooser: () => SinkDescriptor = () => TERMINAL;
+
+/**
+ * Sets how the main thread picks the sink of a thread it starts (the kernel
+ * picks the running cell). Threads started by threads inherit their sink.
+ */
+export function setSinkChooser(choose: () => SinkDescriptor): void {
+  chooser = choose;
+}
+
+export function chooseSink(): SinkDescriptor {
+  return chooser();
+}

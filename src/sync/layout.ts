@@ -1,0 +1,76 @@
+/**
+ * Where every shared state word lives. All threads see the same buffers: main
+ * creates them once and hands them to each worker in `workerData`.
+ *
+ * Thread slots hold `(generation << 1) | alive` in one word, so a joiner waits
+ * on the exact value it saw: a slot that is freed and reused for another
+ * thread changes the word and wakes the joiner instead of trapping it.
+ */
+
+/** Words of the process-wide counters buffer (Int32). */
+export const C = {
+  NEXT_IDENT: 0,
+  NEXT_THREAD_NUMBER: 1,
+  NON_DAEMON_ALIVE: 2,
+  NEXT_OBJECT_ID: 3,
+  OUTPUT_LOCK: 4,
+  ALIVE_THREADS: 5,
+  MAIN_IDENT: 6,
+  WORKERS_ALIVE: 7,
+  IDLE_EPOCH: 8, // bumped each time a worker becomes idle
+  IDLE_WAITERS: 9, // starters waiting for a worker to become idle
+  WORKERS_BOOTING: 10, // spawned workers not yet running their code
+  SIZE: 16,
+} as const;
+
+export const MAX_THREADS = 4096;
+export const NAME_BYTES = 256;
+
+/** Words of one thread slot (Int32), `T.STRIDE` words each. */
+export const T = {
+  STATE: 0, // (generation << 1) | alive
+  IDENT: 1,
+  DAEMON: 2,
+  NAME_LEN: 3,
+  WORKER: 4, // index of the worker running it, -1 before it is placed
+  STRIDE: 8,
+} as const;
+
+export const MAX_WORKERS = 4096;
+
+/** Words of one worker slot (Int32), `W.STRIDE` words each. */
+export const W = {
+  STATE: 0,
+  TID: 1, // the OS thread id, written by the worker when it boots
+  THREAD_SLOT: 2,
+  THREAD_STATE: 3, // the slot word of the thread it runs, to tell whether it is still the same thread
+  DAEMON: 4, // whether the thread it runs is a daemon (shutdown() stops those)
+  GEN: 5, // bumped each time a new worker takes the slot
+  STRIDE: 8,
+} as const;
+
+/** Worker states. */
+export const WS = {
+  FREE: 0, // no worker in this slot
+  BOOTING: 1, // spawned, not yet waiting for work
+  IDLE: 2, // waiting for work; a starter may claim it
+  CLAIMED: 3, // a starter owns it and is posting the task
+  RUN: 4, // the task is posted; the worker takes and runs it
+  EXITED: 5, // trimmed or dead; the supervisor frees the slot
+} as const;
+
+export interface SharedBuffers {
+  counters: SharedArrayBuffer;
+  threads: SharedArrayBuffer;
+  names: SharedArrayBuffer;
+  workers: SharedArrayBuffer;
+}
+
+export function createSharedBuffers(): SharedBuffers {
+  return {
+    counters: new SharedArrayBuffer(C.SIZE * 4),
+    threads: new SharedArrayBuffer(MAX_THREADS * T.STRIDE * 4),
+    names: new SharedArrayBuffer(MAX_THREADS * NAME_BYTES),
+    workers: new SharedArrayBuffer(MAX_WORKERS * W.STRIDE * 4),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Blocking waits that behave the same in every thread, the main one included.
+ *
+ * A worker simply blocks in `Atomics.wait`. The main thread blocks too, but in
+ * slices, running the registered wait hooks between slices: the kernel uses a
+ * hook to turn an interrupt into `KeyboardInterrupt`. A wake-up still ends the
+ * wait at once; the slices only bound how late a hook runs.
+ */
+import { isMainThread } from "worker_threads";
+import { argError, OverflowError, ValueError } from "../errors";
+
+/** Largest timeout accepted, in seconds (as CPython's `threading.TIMEOUT_MAX` on Linux, rounded). */
+export const TIMEOUT_MAX = 9223372036.0;
+
+const hooks: Array<() => void> = [];
+const SLICE_MS = 20;
+
+/** Registers a function the main thread runs while it blocks (it may throw to end the wait). */
+export function addMainWaitHook(hook: () => void): () => void {
+  hooks.push(hook);
+  return () => {
+    const i = hooks.indexOf(hook);
+    if (i >= 0) hooks.splice(i, 1);
+  };
+}
+
+export function runMainWaitHooks(): void {
+  for (const hook of hooks) hook();
+}
+
+/**
+ * Waits while `arr[index] === expected`, at most `timeoutMs` milliseconds
+ * (Infinity for no limit). Returns "ok" when woken, "not-equal" when the word
+ * had already changed, "timed-out" otherwise.
+ */
+export function waitWord(
+  arr: Int32Array,
+  index: number,
+  expected: number,
+  timeoutMs = Infinity,
+): "ok" | "not-equal" | "timed-out" {
+  if (!isMainThread || hooks.length === 0) return Atomics.wait(arr, index, expected, timeoutMs);
+  const end = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
+  for (;;) {
+    runMainWaitHooks();
+    const left = end - performance.now();
+    if (left <= 0) return Atomics.load(arr, index) === expected ? "timed-out" : "not-equal";
+    const r = Atomics.wait(arr, index, expected, Math.min(left, SLICE_MS));
+    if (r !== "timed-out") return r;
+  }
+}
+
+/** Milliseconds left until `end` (a `performance.now()` time, or Infinity). */
+export function remaining(end: number): number {
+  return end === Infinity ? Infinity : Math.max(0, end - performance.now());
+}
+
+/** The `performance.now()` time at which `timeout` seconds from now end; Infinity for none. */
+export function deadline(timeoutSeconds: number | null | undefined): number {
+  if (timeoutSeconds === null || timeoutSeconds === undefined || timeoutSeconds === Infinity) return Infinity;
+  return performance.now() + timeoutSeconds * 1000;
+}
+
+/**
+ * Checks a Python-style timeout in seconds: `null`/`undefined` mean none.
+ * Negative values are refused unless `negativeMeansNone` (then -1 means none,
+ * as `Lock.acquire` takes it).
+ */
+export function checkTimeout(where: string, timeout: unknown, allowNegative = false): number | null {
+  if (timeout === null || timeout === undefined) return null;
+  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
+    throw argError(where, "timeout", "a number of seconds or null", timeout);
+  }
+  if (timeout < 0 && !allowNegative) throw new ValueError("timeout value must be a non-negative number");
+  if (timeout > TIMEOUT_MAX && timeout !== Infinity) throw new OverflowError("timeout value is too large");
+  return timeout;
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Suspends the calling thread for `seconds` seconds, as Python's `time.sleep`.
+ * Only this thread stops: other threads run on, and in the main thread the
+ * wait hooks keep running (so a kernel interrupt ends the sleep).
+ *
+ * @throws {ValueError} "sleep length must be non-negative" for a negative time.
+ * @throws {TypeError} when `seconds` is not a number.
+ */
+export function sleep(seconds: number): void {
+  if (typeof seconds !== "number" || Number.isNaN(seconds)) {
+    throw argError("sleep()", "seconds", "a number", seconds);
+  }
+  if (seconds < 0) throw new ValueError("sleep length must be non-negative");
+  if (seconds > TIMEOUT_MAX) throw new OverflowError("sleep length is too large");
+  waitWord(sleeper, 0, 0, seconds * 1000);
+}

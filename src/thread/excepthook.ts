@@ -1,0 +1,71 @@
+/**
+ * The excepthook: what happens to an error a thread does not catch. The
+ * default, as Python's, prints `Exception in thread NAME:` and the stack to
+ * the thread's stderr (in the kernel, the cell that started the thread).
+ */
+import { inspect } from "util";
+import { isInternalFrame } from "../paths";
+import { argError } from "../errors";
+import { buildProgram, type Program } from "../transport/resolve";
+import { currentTask } from "./task";
+import type { Thread } from "./thread";
+
+/** What the excepthook receives, as Python's `threading.ExceptHookArgs`. */
+export interface ExceptHookArgs {
+  /** The error's class name, e.g. "TypeError" (Python: the exception type). */
+  excType: string;
+  /** The value thrown. */
+  excValue: unknown;
+  /** The stack as text, if the value has one. */
+  excTraceback: string | null;
+  /** The thread in which it was thrown. */
+  thread: Thread | null;
+}
+
+export type Excepthook = (args: ExceptHookArgs) => void;
+
+/** Drops the frames of threadlab's own worker machinery from a stack, as Python's traceback shows only user code. */
+export function userStack(stack: string): string {
+  return stack
+    .split("\n")
+    .filter((line) => !isInternalFrame(line))
+    .join("\n");
+}
+
+/** The text the default excepthook prints for `args`. */
+export function formatException(args: ExceptHookArgs): string {
+  const name = args.thread?.name ?? "<unknown>";
+  const body =
+    args.excValue instanceof Error
+      ? userStack(args.excTraceback ?? `${args.excType}: ${args.excValue.message}`)
+      : `Uncaught ${inspect(args.excValue, { colors: false })}`;
+  return `Exception in thread ${name}:\n${body}\n`;
+}
+
+/** Python's default `threading.excepthook`: prints the error to stderr. */
+export function excepthook(args: ExceptHookArgs): void {
+  process.stderr.write(formatException(args));
+}
+
+let custom: Excepthook | null = null;
+
+/**
+ * Sets the function called with an `ExceptHookArgs` when a thread throws (as
+ * assigning `threading.excepthook` in Python); null restores the default. The
+ * hook runs in the thread that threw, so it travels as source like a target.
+ */
+export function setExcepthook(hook: Excepthook | null): void {
+  if (hook !== null && typeof hook !== "function") throw argError("setExcepthook()", "hook", "a function or null", hook);
+  custom = hook;
+}
+
+/** The excepthook in force: the custom one, or the default. */
+export function getExcepthook(): Excepthook {
+  return custom ?? excepthook;
+}
+
+/** The custom hook as a program for a thread being started (threads pass on the hook they got). */
+export function excepthookProgram(caller: () => string | undefined): Program | null {
+  if (custom) return buildProgram(custom as never, "the excepthook", caller);
+  return currentTask()?.hook ?? null;
+}

@@ -1,0 +1,29 @@
+/** What a starter sends to the worker that runs a thread. */
+import type { SinkDescriptor } from "../output/sink";
+import type { Program } from "../transport/resolve";
+import type { SlotRef } from "./table";
+
+export interface Task {
+  ref: SlotRef;
+  ident: number;
+  name: string;
+  daemon: boolean;
+  sink: SinkDescriptor;
+  /** The target, or null for a thread with no target. */
+  program: Program | null;
+  /** The encoded args. */
+  args: unknown;
+  /** The custom excepthook, if one is set. */
+  hook: Program | null;
+}
+
+let running: Task | undefined;
+
+/** The task of the thread running in this worker, if any. */
+export function currentTask(): Task | undefined {
+  return running;
+}
+
+export function setCurrentTask(task: Task | undefined): void {
+  running = task;
+}

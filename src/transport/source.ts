@@ -1,0 +1,84 @@
+/**
+ * A function's source as it will be rebuilt in a worker, and the free names it
+ * uses (the ones it does not declare itself), found by real scope analysis.
+ */
+import * as acorn from "acorn";
+import * as eslintScope from "eslint-scope";
+
+export interface FreeName {
+  name: string;
+  /** Whether the code assigns to the name (which cannot reach the caller's variable). */
+  written: boolean;
+}
+
+export interface Analysis {
+  /** An expression that evaluates to the function or class. */
+  expr: string;
+  free: FreeName[];
+  isClass: boolean;
+}
+
+const cache = new Map<string, Analysis>();
+
+function parseExpression(code: string): acorn.Program | undefined {
+  try {
+    return acorn.parse(code, { ecmaVersion: "latest", sourceType: "script", ranges: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Analyzes `fn`'s source. Method shorthand (`run() {…}`, as a class method's
+ * `toString()` gives it) is wrapped into an object literal to become an expression.
+ *
+ * @throws {TypeError} for native and bound functions, whose source is not available.
+ */
+export function analyze(fn: (...args: never[]) => unknown, label: string): Analysis {
+  const src = Function.prototype.toString.call(fn);
+  const hit = cache.get(src);
+  if (hit) return hit;
+  if (/\{\s*\[native code\]\s*\}\s*$/.test(src)) {
+    throw new TypeError(
+      `cannot send ${label} to a thread: it is a native or bound function, so its source is not available. ` +
+        `Pass the original function (not fn.bind(...)) and its arguments in args`,
+    );
+  }
+  let expr = `(${src})`;
+  let ast = parseExpression(expr);
+  if (!ast) {
+    const key = fn.name && /^[A-Za-z_$][\w$]*$/.test(fn.name) ? fn.name : undefined;
+    const wrapped = key ? `({${src}})[${JSON.stringify(key)}]` : undefined;
+    if (wrapped && (ast = parseExpression(wrapped))) expr = wrapped;
+  }
+  if (!ast) {
+    throw new TypeError(`cannot send ${label} to a thread: its source could not be parsed as JavaScript:\n${src}`);
+  }
+  const result = freeNames(ast, expr, src);
+  cache.set(src, result);
+  return result;
+}
+
+/** Analyzes an expression that `analyze` produced earlier (a binding received from another thread). */
+export function analyzeExpression(expr: string, label: string): Analysis {
+  const hit = cache.get(expr);
+  if (hit) return hit;
+  const ast = parseExpression(expr);
+  if (!ast) throw new TypeError(`cannot send ${label} to a thread: its source could not be parsed`);
+  const result = freeNames(ast, expr, expr.replace(/^\(/, ""));
+  cache.set(expr, result);
+  return result;
+}
+
+function freeNames(ast: acorn.Program, expr: string, src: string): Analysis {
+  const manager = eslintScope.analyze(ast as never, { ecmaVersion: 2022, sourceType: "script" });
+  const global = manager.globalScope!;
+  const byName = new Map<string, FreeName>();
+  for (const ref of global.through) {
+    const name = ref.identifier.name;
+    const entry = byName.get(name) ?? { name, written: false };
+    if (ref.isWrite()) entry.written = true;
+    byName.set(name, entry);
+  }
+  return { expr, free: [...byName.values()], isClass: /^class\b/.test(src.trimStart()) };
+}

@@ -1,0 +1,25 @@
+/**
+ * Connects `Thread.start()` to the right launcher: in the process's main
+ * thread, the pool; in a pool worker, a request to the supervisor.
+ */
+import { parentPort } from "worker_threads";
+import { RuntimeError } from "../errors";
+import { isPoolOwner } from "../thread/table";
+import { setLauncher } from "../thread/thread";
+import type { ToSupervisor } from "./messages";
+import * as pool from "./pool";
+
+if (isPoolOwner) setLauncher({ launch: pool.launch });
+else setLauncher({ launch: (task) => void parentPort!.postMessage({ type: "start", task } satisfies ToSupervisor) });
+
+/**
+ * Does on demand what the end of a script does: waits for every non-daemon
+ * thread to end, then stops every daemon thread. Use it in a notebook, which
+ * has no end. Returns the number of daemon threads it stopped.
+ *
+ * @throws {RuntimeError} when called from a thread other than the main thread.
+ */
+export function shutdown(): number {
+  if (!isPoolOwner) throw new RuntimeError("shutdown() can only be called from the main thread");
+  return pool.shutdown();
+}

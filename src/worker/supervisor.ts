@@ -1,0 +1,167 @@
+/**
+ * The supervisor: a worker that spawns the pool's workers and watches them.
+ * Its event loop is never blocked by user code, so when a worker dies (out of
+ * memory, `process.exit()`, `terminate()`), it marks that worker's thread
+ * ended at once and wakes its joiners, even while the main thread blocks.
+ */
+import * as path from "path";
+import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from "worker_threads";
+import { C, MAX_WORKERS, W, WS, type SharedBuffers } from "../sync/layout";
+import { openSink, TERMINAL } from "../output/sink";
+import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
+import type { Task } from "../thread/task";
+import type { ToMain, ToSupervisor } from "./messages";
+
+interface Setup {
+  threadlab: { buffers: SharedBuffers; index: number };
+  control: MessagePort;
+  reply: SharedArrayBuffer;
+  poolMin: number;
+  idleSeconds: number;
+}
+
+const setup = workerData as Setup;
+const buffers = setup.threadlab.buffers;
+const workers = new Int32Array(buffers.workers);
+const counters = new Int32Array(buffers.counters);
+const reply = new Int32Array(setup.reply);
+const pool = new Map<number, Worker>();
+const deaths = new Map<number, Error>();
+const entry = path.join(__dirname, "entry.js");
+
+function send(msg: ToMain, transfer: MessagePort[] = []): void {
+  setup.control.postMessage(msg, transfer);
+  Atomics.store(reply, 0, 1);
+  Atomics.notify(reply, 0);
+}
+
+/** Spawns a worker in `state` (CLAIMED for a task of ours, BOOTING for a spare) and tells main its port. */
+function spawn(state: number): number {
+  let index = -1;
+  for (let n = 0; n < MAX_WORKERS; n++) {
+    if (Atomics.compareExchange(workers, n * W.STRIDE + W.STATE, WS.FREE, state) === WS.FREE) {
+      index = n;
+      break;
+    }
+  }
+  if (index < 0) throw new Error(`can't start new thread: ${MAX_WORKERS} workers already exist`);
+  const i = index * W.STRIDE;
+  const gen = Atomics.add(workers, i + W.GEN, 1) + 1;
+  Atomics.store(workers, i + W.TID, 0);
+  Atomics.store(workers, i + W.THREAD_SLOT, -1);
+  Atomics.add(counters, C.WORKERS_ALIVE, 1);
+  Atomics.add(counters, C.WORKERS_BOOTING, 1);
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(entry, {
+    workerData: {
+      threadlab: { buffers, index },
+      mainPort: port2,
+      poolMin: setup.poolMin,
+      idleSeconds: setup.idleSeconds,
+    },
+    transferList: [port2],
+    stdout: false,
+    stderr: false,
+  });
+  pool.set(index, worker);
+  worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg));
+  worker.on("error", (err) => deaths.set(index, err));
+  worker.on("exit", () => onExit(index, worker));
+  send({ type: "port", index, gen, port: port1 }, [port1]);
+  return index;
+}
+
+/** A thread started a thread: place its task on an idle worker, or a new one. */
+function place(task: Task): void {
+  let index = -1;
+  for (const n of pool.keys()) {
+    if (Atomics.compareExchange(workers, n * W.STRIDE + W.STATE, WS.IDLE, WS.CLAIMED) === WS.IDLE) {
+      index = n;
+      break;
+    }
+  }
+  if (index < 0) index = spawn(WS.CLAIMED);
+  pool.get(index)!.postMessage(task);
+  Atomics.store(workers, index * W.STRIDE + W.STATE, WS.RUN);
+  Atomics.notify(workers, index * W.STRIDE + W.STATE);
+}
+
+function onWorkerMessage(msg: ToSupervisor): void {
+  if (msg.type === "start") {
+    try {
+      place(msg.task);
+    } catch (err) {
+      report(msg.task, err as Error);
+      finishSlot(msg.task.ref);
+    }
+  }
+}
+
+/** Prints why a thread ended abnormally to the thread's own stderr, as the excepthook would. */
+function report(task: Pick<Task, "name" | "sink">, err: Error): void {
+  try {
+    openSink(task.sink).write("stderr", `Exception in thread ${task.name}:\n${err.stack ?? String(err)}\n`);
+  } catch {
+    /* the sink is gone too: nothing left to tell */
+  }
+}
+
+function onExit(index: number, worker: Worker): void {
+  if (pool.get(index) !== worker) return;
+  pool.delete(index);
+  const i = index * W.STRIDE;
+  if (Atomics.load(workers, i + W.TID) === 0) Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
+  const slot = Atomics.load(workers, i + W.THREAD_SLOT);
+  if (slot >= 0) {
+    const ref: SlotRef = { slot, word: Atomics.load(workers, i + W.THREAD_STATE) };
+    // A thread that called process.exit() has already ended itself, quietly, as
+    // sys.exit() does in Python; one that died (out of memory) is reported here.
+    const err = deaths.get(index);
+    if (err && isSlotAlive(ref)) {
+      const name = aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
+      report({ name, sink: TERMINAL }, err);
+    }
+    finishSlot(ref);
+  }
+  deaths.delete(index);
+  Atomics.store(workers, i + W.THREAD_SLOT, -1);
+  Atomics.sub(counters, C.WORKERS_ALIVE, 1);
+  Atomics.store(workers, i + W.STATE, WS.FREE);
+  Atomics.notify(workers, i + W.STATE);
+  if (stopping) {
+    stopping.pending.delete(index);
+    maybeStopped();
+  }
+}
+
+let stopping: { pending: Set<number>; count: number } | undefined;
+function maybeStopped(): void {
+  if (stopping && stopping.pending.size === 0) {
+    const count = stopping.count;
+    stopping = undefined;
+    send({ type: "done", count });
+  }
+}
+
+parentPort!.on("message", (msg: ToSupervisor) => {
+  if (msg.type === "spawn") {
+    try {
+      for (let n = 0; n < msg.count; n++) spawn(WS.BOOTING);
+    } catch (err) {
+      process.stderr.write(`threadlab: ${String(err)}\n`);
+    }
+  } else if (msg.type === "stopDaemons") {
+    stopping = { pending: new Set(), count: 0 };
+    for (const [index, worker] of pool) {
+      const i = index * W.STRIDE;
+      if (Atomics.load(workers, i + W.STATE) === WS.RUN && Atomics.load(workers, i + W.DAEMON) === 1) {
+        stopping.pending.add(index);
+        stopping.count++;
+        void worker.terminate();
+      }
+    }
+    maybeStopped();
+  } else if (msg.type === "start") onWorkerMessage(msg);
+});
+
+for (let n = 0; n < setup.poolMin; n++) spawn(WS.BOOTING);

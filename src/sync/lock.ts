@@ -7,7 +7,7 @@
  * release swaps in 0 and wakes one sleeper only if the word was 2. A short
  * spin before sleeping catches a lock that is released within microseconds.
  */
-import { RuntimeError, ValueError } from "../errors";
+import { RuntimeError, ValueError, argError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
 
@@ -108,9 +108,7 @@ registerHandleType("Lock", (state) => new Lock(state as LockState));
 
 /** Checks acquire's arguments the way CPython does; returns the timeout in seconds or null for none. */
 export function checkLockArgs(where: string, blocking: unknown, timeout: unknown): number | null {
-  if (typeof blocking !== "boolean") {
-    throw new TypeError(`${where} expected \`blocking\` to be a boolean, got ${JSON.stringify(blocking)} (${typeof blocking})`);
-  }
+  if (typeof blocking !== "boolean") throw argError(where, "blocking", "a boolean", blocking);
   if (!blocking && timeout !== -1) throw new ValueError("can't specify a timeout for a non-blocking call");
   if (timeout === -1) return null;
   return checkTimeout(where, timeout);

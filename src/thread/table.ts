@@ -99,14 +99,19 @@ export function allocSlot(ident: number, name: string, daemon: boolean): SlotRef
 export function finishSlot(ref: SlotRef): boolean {
   const s = sharedState();
   const i = ref.slot * T.STRIDE;
+  if (Atomics.load(s.threads, i + T.STATE) !== ref.word) return false;
   const daemon = Atomics.load(s.threads, i + T.DAEMON) === 1;
-  if (Atomics.compareExchange(s.threads, i + T.STATE, ref.word, ref.word & ~1) !== ref.word) return false;
-  Atomics.notify(s.threads, i + T.STATE);
+  // Count the thread out before its joiners can see it ended, so that after join()
+  // activeCount() no longer includes it (as in Python); undo if another caller won.
   Atomics.sub(s.counters, C.ALIVE_THREADS, 1);
-  if (!daemon) {
-    Atomics.sub(s.counters, C.NON_DAEMON_ALIVE, 1);
-    Atomics.notify(s.counters, C.NON_DAEMON_ALIVE);
+  if (!daemon) Atomics.sub(s.counters, C.NON_DAEMON_ALIVE, 1);
+  if (Atomics.compareExchange(s.threads, i + T.STATE, ref.word, ref.word & ~1) !== ref.word) {
+    Atomics.add(s.counters, C.ALIVE_THREADS, 1);
+    if (!daemon) Atomics.add(s.counters, C.NON_DAEMON_ALIVE, 1);
+    return false;
   }
+  Atomics.notify(s.threads, i + T.STATE);
+  if (!daemon) Atomics.notify(s.counters, C.NON_DAEMON_ALIVE);
   return true;
 }
 

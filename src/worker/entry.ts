@@ -109,8 +109,25 @@ const factories = new Map<string, (values: unknown[]) => unknown>();
 const tslib = require("tslib") as Record<string, (m: unknown) => unknown>;
 let received = new Map<string, { binding: Binding; value?: unknown }>();
 
+let tsRegistered = false;
+/** Lets this worker load TypeScript modules, with the ts-node the importing project has. */
+function registerTypeScript(request: string): void {
+  if (tsRegistered) return;
+  try {
+    const tsNode = createRequire(request)("ts-node") as { register(o: object): void };
+    tsNode.register({ transpileOnly: true });
+    tsRegistered = true;
+  } catch (err) {
+    throw new Error(
+      `a thread imports the TypeScript module ${request}, which needs ts-node to load: ` +
+        `install it in your project (npm install --save-dev ts-node). (${(err as Error).message})`,
+    );
+  }
+}
+
 async function loadModule(b: Extract<Binding, { kind: "module" }>): Promise<unknown> {
   let mod: unknown;
+  if (/\.[cm]?tsx?$/.test(b.request)) registerTypeScript(b.request);
   try {
     mod = createRequire(__filename)(b.request);
   } catch (err) {

@@ -18,6 +18,7 @@ import { waitWord } from "../sync/wait";
 import type { Task } from "../thread/task";
 import { sharedState } from "../thread/table";
 import type { ToMain, ToSupervisor } from "./messages";
+import { workerExecArgv } from "./exec-argv";
 
 interface Known {
   index: number;
@@ -29,6 +30,7 @@ const known: Known[] = [];
 /** A starter that waits this long for a busy worker asks for new workers, and again every GROW_EVERY_MS. */
 const GROW_AFTER_MS = 1;
 const GROW_EVERY_MS = 3;
+const BOOT_MS = 20;
 let supervisor: Worker | undefined;
 let control: MessagePort | undefined;
 const reply = new Int32Array(new SharedArrayBuffer(4));
@@ -61,6 +63,7 @@ function ensureSupervisor(): void {
   supervisor = new Worker(path.join(__dirname, "supervisor.js"), {
     workerData: { threadlab: { buffers: s.buffers, index: -1 }, control: port2, reply: reply.buffer, poolMin: POOL_MIN, idleSeconds: IDLE_SECONDS },
     transferList: [port2],
+    execArgv: workerExecArgv(),
     stdout: false,
     stderr: false,
   });
@@ -154,7 +157,8 @@ function waitForWorker(): Known {
       const booting = Atomics.load(counters, C.WORKERS_BOOTING);
       const want = Math.max(1, Math.ceil(alive / 4)) - booting;
       if (want > 0) supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
-      nextGrowth = now + GROW_EVERY_MS;
+      // Workers take ~15-30 ms to boot: while some are booting, give them time before asking again.
+      nextGrowth = now + (booting > 0 || want > 0 ? BOOT_MS : GROW_EVERY_MS);
     }
     if (!supervisor) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
     Atomics.add(counters, C.IDLE_WAITERS, 1);

@@ -11,6 +11,7 @@ import { openSink, TERMINAL } from "../output/sink";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
 import type { Task } from "../thread/task";
 import type { ToMain, ToSupervisor } from "./messages";
+import { workerExecArgv } from "./exec-argv";
 
 interface Setup {
   threadlab: { buffers: SharedBuffers; index: number };
@@ -60,6 +61,7 @@ function spawn(state: number): number {
       idleSeconds: setup.idleSeconds,
     },
     transferList: [port2],
+    execArgv: workerExecArgv(),
     stdout: false,
     stderr: false,
   });

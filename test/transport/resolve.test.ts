@@ -1,0 +1,221 @@
+/**
+ * What a thread can see: each case is a real script in a child process, since
+ * what matters is what a user's script prints and where its errors land.
+ */
+import { runScript, writeScript } from "../helpers/run-script";
+import * as path from "path";
+
+const header = `const { Thread, Lock, Value, share, print, sleep } = require("threadlab");\n`;
+
+describe("name resolution", () => {
+  test("JS globals, threadlab's API and shared functions, with what they use in turn", async () => {
+    const r = await runScript(
+      header +
+        `
+function double(x) { return x * 2; }
+function describe(x) { return "double of " + x + " is " + double(x); }
+class Point { constructor(x) { this.x = x; } norm() { return Math.abs(this.x); } }
+share({ describe, double, Point });
+function work(n) {
+  print(describe(n), new Point(-n).norm(), JSON.stringify({ ok: true }), typeof Lock);
+}
+const t = new Thread({ target: work, args: [21] });
+t.start();
+t.join();
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe('double of 21 is 42 21 {"ok":true} function\n');
+  });
+
+  test("an unknown name fails at start(), in the caller, naming it and how to pass it", async () => {
+    const r = await runScript(
+      header +
+        `
+let total = 0;
+function work() { return total + missingHelper(); }
+try {
+  new Thread({ target: work }).start();
+} catch (e) {
+  print(e.name);
+  print(e.message);
+}
+`,
+    );
+    expect(r.code).toBe(0);
+    const [name, message] = r.stdout.split("\n");
+    expect(name).toBe("NameError");
+    expect(message).toMatch(/^name 'total' is not defined in the thread: /);
+    expect(message).toContain("share({ total })");
+    expect(message).toContain("args: [total]");
+  });
+
+  test("assigning to a main-thread variable from a thread fails at start()", async () => {
+    const r = await runScript(
+      header +
+        `
+let counter = 0;
+share({ counter });
+function work() { counter += 1; }
+try { new Thread({ target: work }).start(); } catch (e) { print(e.name + ": " + e.message); }
+`,
+    );
+    expect(r.stdout).toMatch(/^TypeError: cannot assign to 'counter' in a thread: .*Value/);
+  });
+
+  test("shared plain data is a frozen copy: a write fails loudly in the thread", async () => {
+    const r = await runScript(
+      header +
+        `
+const config = { limit: 3, names: ["a"], table: new Map([["k", 1]]) };
+share({ config });
+function work() {
+  print("limit", config.limit, config.names[0], config.table.get("k"));
+  try { config.limit = 4; } catch (e) { print("1:", e.message); }
+  try { config.table.set("k", 2); } catch (e) { print("2:", e.message); }
+  config.names.push("b");
+}
+const t = new Thread({ target: work, name: "writer" });
+t.start();
+t.join();
+print("main still sees", JSON.stringify(config.names));
+`,
+    );
+    expect(r.stdout).toContain("limit 3 a 1\n");
+    expect(r.stdout).toContain("1: cannot change config.limit: config is a frozen copy");
+    expect(r.stdout).toContain("2: cannot change config.table.set(): config is a frozen copy");
+    expect(r.stdout).toContain('main still sees ["a"]');
+    expect(r.stderr).toMatch(/^Exception in thread writer:\nTypeError: cannot change config\.names\[1\]: config is a frozen copy/);
+  });
+
+  test("arguments are frozen copies too, except threadlab objects, which are shared", async () => {
+    const r = await runScript(
+      header +
+        `
+function work(list, counter, lock) {
+  counter.value = list.length;
+  print("held by main:", !lock.acquire(false));
+  try { list.push(4); } catch (e) { print(e.message.split(":")[0]); }
+}
+const lock = new Lock();
+lock.acquire();
+const counter = new Value("i", 0);
+const t = new Thread({ target: work, args: [[1, 2, 3], counter, lock] });
+t.start();
+t.join();
+print("counter", counter.value);
+`,
+    );
+    expect(r.stdout).toBe("held by main: true\ncannot change args[0][3]\ncounter 3\n");
+  });
+
+  test("threadlab objects shared by name are the same object in the thread", async () => {
+    const r = await runScript(
+      header +
+        `
+const lock = new Lock();
+const hits = new Value("i", 0);
+share({ lock, hits });
+function work() { for (let i = 0; i < 1000; i++) lock.with(() => { hits.value += 1; }); }
+const ts = [1, 2, 3].map(() => new Thread({ target: work }));
+ts.forEach((t) => t.start());
+ts.forEach((t) => t.join());
+print(hits.value);
+`,
+    );
+    expect(r.stdout).toBe("3000\n");
+  });
+
+  test("modules the script imports are imported afresh in the thread", async () => {
+    const r = await runScript(
+      header +
+        `
+const fs = require("fs");
+const { join } = require("path");
+const os = require("node:os");
+function work() { print(fs.existsSync(__filename_of_test), join("a", "b"), typeof os.cpus); }
+share({ __filename_of_test: __filename });
+const t = new Thread({ target: work });
+t.start();
+t.join();
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("true a/b function\n");
+  });
+
+  test("an ES module script: import bindings and threadlab's names resolve", async () => {
+    const r = await runScript(
+      `
+import { Thread, print as say } from "threadlab";
+import path from "node:path";
+import { basename } from "path";
+function work(p) { say(path.extname(p), basename(p)); }
+const t = new Thread({ target: work, args: ["/x/y.txt"] });
+t.start();
+t.join();
+`,
+      { ext: ".mjs" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe(".txt y.txt\n");
+  });
+
+  test("functions inside data, class instances and bound functions are refused with a reason", async () => {
+    const r = await runScript(
+      header +
+        `
+class Box { constructor() { this.v = 1; } }
+function work() {}
+const cases = [
+  () => new Thread({ target: work, args: [{ cb: () => 1 }] }).start(),
+  () => new Thread({ target: work, args: [new Box()] }).start(),
+  () => new Thread({ target: work.bind(null) }).start(),
+];
+for (const c of cases) { try { c(); print("no error"); } catch (e) { print(e.name + ": " + e.message); } }
+`,
+    );
+    const lines = r.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^DataCloneError: cannot send the args of thread '.*'\[0\]\.cb to a thread: it is a function inside data/);
+    expect(lines[1]).toMatch(/^DataCloneError: cannot send the args of thread '.*'\[0\] to a thread: it is a Box instance/);
+    expect(lines[2]).toMatch(/^TypeError: cannot send the target of thread .* it is a native or bound function/);
+  });
+
+  test("TypeScript compiled by ts-node: threadlab_1 and tslib helpers resolve", async () => {
+    const r = await runScript(
+      `
+import { Thread, sleep, print, currentThread } from "threadlab";
+import * as path from "path";
+async function work(n: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, 10));
+  sleep(0.01);
+  print(currentThread().name, n, path.basename("/a/b.ts"));
+}
+const t = new Thread({ target: work, args: [7], name: "ts" });
+t.start();
+t.join();
+`,
+      // ES2015 output turns async functions into __awaiter calls, a tslib helper.
+      { ext: ".ts", env: { TS_NODE_COMPILER_OPTIONS: JSON.stringify({ target: "es2015" }) } },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ts 7 b.ts\n");
+  });
+
+  test("a TypeScript module the script imports is loaded in the thread too", async () => {
+    const lib = writeScript(`export function square(x: number): number { return x * x; }\n`, ".ts");
+    const r = await runScript(
+      `
+import { Thread, print } from "threadlab";
+import { square } from "./${path.basename(lib, ".ts")}";
+function work(n: number): void { print(square(n)); }
+const t = new Thread({ target: work, args: [9] });
+t.start();
+t.join();
+`,
+      { ext: ".ts" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("81\n");
+  });
+});

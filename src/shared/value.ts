@@ -27,6 +27,8 @@ interface TypeInfo {
   big: boolean;
   min?: bigint;
   max?: bigint;
+  lo?: number;
+  hi?: number;
 }
 
 const TYPECODES: Record<string, TypeInfo> = {
@@ -44,6 +46,13 @@ const TYPECODES: Record<string, TypeInfo> = {
   d: { ctor: Float64Array, int: false, big: false },
 };
 
+for (const info of Object.values(TYPECODES)) {
+  if (info.int) {
+    info.lo = Number(info.min);
+    info.hi = Number(info.max);
+  }
+}
+
 export type Typecode = "b" | "B" | "h" | "H" | "i" | "I" | "l" | "L" | "q" | "Q" | "f" | "d";
 /** What a typecode holds: 64-bit integer codes hold bigint (JavaScript numbers are exact only to 2**53). */
 export type ValueOf<T extends Typecode> = T extends "l" | "L" | "q" | "Q" ? bigint : number;
@@ -59,6 +68,8 @@ function typeInfo(where: string, typecode: unknown): TypeInfo {
 
 /** Checks one element and converts it to what the typed array stores. */
 function coerce(info: TypeInfo, typecode: string, x: unknown): number | bigint {
+  // Fast path: a whole number in range for a 32-bit-or-smaller typecode (the common `v.value += 1`).
+  if (typeof x === "number" && !info.big && (!info.int || (Number.isInteger(x) && x >= info.lo! && x <= info.hi!))) return x;
   if (info.int) {
     let n: bigint;
     if (typeof x === "bigint") n = x;

@@ -20,6 +20,7 @@ export const C = {
   IDLE_EPOCH: 8, // bumped each time a worker becomes idle
   IDLE_WAITERS: 9, // starters waiting for a worker to become idle
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
+  SPINNERS: 11, // idle workers spinning before they sleep
   SIZE: 16,
 } as const;
 

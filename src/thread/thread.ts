@@ -158,6 +158,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     this.#started = true;
     this.#ref = ref;
     this.#ident = ident;
+    if (objects.size >= 256) forgetEnded();
     objects.set(ident, this as unknown as Thread);
   }
 
@@ -196,6 +197,7 @@ export class Thread<A extends unknown[] = unknown[]> {
       if (left === 0) return;
       waitWord(words, i, ref.word, left);
     }
+    objects.delete(this.#ident!);
   }
 
   /** Whether the thread has started and not yet ended. */
@@ -283,6 +285,11 @@ registerHandleType("Thread", (s) => {
   return objects.get(info.ident) ?? (isMain ? mainThread() : Thread.view(info));
 });
 
+/** Drops the threads that have ended from the map `enumerate()` reuses objects from. */
+function forgetEnded(): void {
+  for (const [ident, obj] of objects) if (!obj.isAlive()) objects.delete(ident);
+}
+
 let main: Thread | undefined;
 
 /** The main thread: the one that loaded the program (in a notebook, the one that runs the cells). */
@@ -295,7 +302,7 @@ let current: Thread | undefined;
 /** @internal Sets the Thread object of the thread now running in this worker. */
 export function setCurrentThread(t: Thread | undefined): void {
   current = t;
-  if (!t) for (const [ident, obj] of objects) if (!obj.isAlive()) objects.delete(ident);
+  if (!t) forgetEnded();
 }
 
 /** The Thread object of the calling thread. */

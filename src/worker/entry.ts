@@ -7,6 +7,7 @@
  * added, its output sink and its Thread object.
  */
 import { readlinkSync } from "fs";
+import { availableParallelism } from "os";
 import { createRequire } from "module";
 import { pathToFileURL } from "url";
 import { promisify } from "util";
@@ -270,6 +271,7 @@ function takeTask(): Task | undefined {
 }
 
 const SPIN = 5000;
+const MAX_SPINNERS = Math.max(1, availableParallelism() - 1);
 
 /** Waits for the next task; returns undefined when this worker should exit (idle too long). */
 function nextTask(): Task | undefined {
@@ -291,10 +293,14 @@ function nextTask(): Task | undefined {
       continue;
     }
     if (state !== WS.IDLE) return undefined;
-    // A starter often comes back at once (a loop of start/join): spin briefly before sleeping.
-    let spins = SPIN;
-    while (spins-- > 0 && Atomics.load(s.workers, at + W.STATE) === WS.IDLE);
-    if (spins >= 0) continue;
+    // A starter often comes back at once (a loop of start/join): spin briefly before sleeping,
+    // but only while fewer idle workers than cores spin, so that spinning never starves busy threads.
+    if (Atomics.add(s.counters, C.SPINNERS, 1) < MAX_SPINNERS) {
+      let spins = SPIN;
+      while (spins-- > 0 && Atomics.load(s.workers, at + W.STATE) === WS.IDLE);
+      Atomics.sub(s.counters, C.SPINNERS, 1);
+      if (spins >= 0) continue;
+    } else Atomics.sub(s.counters, C.SPINNERS, 1);
     const r = Atomics.wait(s.workers, at + W.STATE, WS.IDLE, idleMs);
     if (r === "timed-out" && Atomics.load(s.counters, C.WORKERS_ALIVE) > setup.poolMin) {
       if (Atomics.compareExchange(s.workers, at + W.STATE, WS.IDLE, WS.EXITED) === WS.IDLE) return undefined;

@@ -18,7 +18,7 @@ import { waitWord } from "../sync/wait";
 import type { Task } from "../thread/task";
 import { sharedState } from "../thread/table";
 import type { ToMain, ToSupervisor } from "./messages";
-import { workerExecArgv } from "./exec-argv";
+import { createWorker } from "./exec-argv";
 
 interface Known {
   index: number;
@@ -27,10 +27,10 @@ interface Known {
 }
 
 const known: Known[] = [];
-/** A starter that waits this long for a busy worker asks for new workers, and again every GROW_EVERY_MS. */
+/** A starter that waits this long for a busy worker asks for a new one, and for more every BOOT_MS. */
 const GROW_AFTER_MS = 1;
-const GROW_EVERY_MS = 3;
 const BOOT_MS = 20;
+const MAX_SPARES = 8;
 let supervisor: Worker | undefined;
 let control: MessagePort | undefined;
 const reply = new Int32Array(new SharedArrayBuffer(4));
@@ -60,12 +60,9 @@ function ensureSupervisor(): void {
   const s = sharedState();
   const { port1, port2 } = new MessageChannel();
   control = port1;
-  supervisor = new Worker(path.join(__dirname, "supervisor.js"), {
+  supervisor = createWorker(path.join(__dirname, "supervisor.js"), {
     workerData: { threadlab: { buffers: s.buffers, index: -1 }, control: port2, reply: reply.buffer, poolMin: POOL_MIN, idleSeconds: IDLE_SECONDS },
     transferList: [port2],
-    execArgv: workerExecArgv(),
-    stdout: false,
-    stderr: false,
   });
   supervisor.unref();
   // If the supervisor itself ever fails, say so loudly: threads could no longer start.
@@ -137,15 +134,16 @@ function claimIdle(): Known | undefined {
  * Waits, asleep so that busy workers get the CPU, until some worker becomes
  * idle, and claims it. Short threads free a worker within microseconds (a loop
  * that starts 1000 tiny threads needs only a few workers), so nothing is
- * spawned during the first millisecond of waiting. After that the pool grows,
- * several workers at a time as the wait goes on, since threads that block
- * (200 threads meeting at a barrier) each need a worker of their own. Spawned
+ * spawned during the first millisecond of waiting. After that the pool grows
+ * to one worker per alive thread, since threads that block (200 threads
+ * meeting at a barrier) each need a worker of their own. Spawned
  * workers join the pool as spares; whichever worker frees up first is taken.
  */
 function waitForWorker(): Known {
   const counters = sharedState().counters;
   const started = performance.now();
   let nextGrowth = started + (known.length === 0 ? 0 : GROW_AFTER_MS);
+  let spares = 0;
   for (;;) {
     const epoch = Atomics.load(counters, C.IDLE_EPOCH);
     drain();
@@ -153,12 +151,15 @@ function waitForWorker(): Known {
     if (k) return k;
     const now = performance.now();
     if (now >= nextGrowth) {
-      const alive = Atomics.load(counters, C.WORKERS_ALIVE);
-      const booting = Atomics.load(counters, C.WORKERS_BOOTING);
-      const want = Math.max(1, Math.ceil(alive / 4)) - booting;
+      // Every alive thread holds a worker, so alive threads + this one is what the pool must
+      // reach (workers booting count as reached). Ask for that deficit, plus a few spares
+      // that grow (1, 2, 4, 8) while this start keeps waiting: if it still waits after they had
+      // time to boot, threads are blocking and more will be needed soon.
+      const deficit = Atomics.load(counters, C.ALIVE_THREADS) + 1 - Atomics.load(counters, C.WORKERS_ALIVE);
+      const want = Math.max(deficit, 0) + (deficit > 0 ? spares : 0);
       if (want > 0) supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
-      // Workers take ~15-30 ms to boot: while some are booting, give them time before asking again.
-      nextGrowth = now + (booting > 0 || want > 0 ? BOOT_MS : GROW_EVERY_MS);
+      spares = Math.min(spares * 2 || 1, MAX_SPARES);
+      nextGrowth = now + BOOT_MS;
     }
     if (!supervisor) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
     Atomics.add(counters, C.IDLE_WAITERS, 1);

@@ -8,10 +8,11 @@ import * as path from "path";
 import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from "worker_threads";
 import { C, MAX_WORKERS, W, WS, type SharedBuffers } from "../sync/layout";
 import { openSink, TERMINAL } from "../output/sink";
+import { userStack } from "../thread/excepthook";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
 import type { Task } from "../thread/task";
 import type { ToMain, ToSupervisor } from "./messages";
-import { workerExecArgv } from "./exec-argv";
+import { createWorker } from "./exec-argv";
 
 interface Setup {
   threadlab: { buffers: SharedBuffers; index: number };
@@ -53,7 +54,7 @@ function spawn(state: number): number {
   Atomics.add(counters, C.WORKERS_ALIVE, 1);
   Atomics.add(counters, C.WORKERS_BOOTING, 1);
   const { port1, port2 } = new MessageChannel();
-  const worker = new Worker(entry, {
+  const worker = createWorker(entry, {
     workerData: {
       threadlab: { buffers, index },
       mainPort: port2,
@@ -61,9 +62,6 @@ function spawn(state: number): number {
       idleSeconds: setup.idleSeconds,
     },
     transferList: [port2],
-    execArgv: workerExecArgv(),
-    stdout: false,
-    stderr: false,
   });
   pool.set(index, worker);
   worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg));
@@ -102,7 +100,7 @@ function onWorkerMessage(msg: ToSupervisor): void {
 /** Prints why a thread ended abnormally to the thread's own stderr, as the excepthook would. */
 function report(task: Pick<Task, "name" | "sink">, err: Error): void {
   try {
-    openSink(task.sink).write("stderr", `Exception in thread ${task.name}:\n${err.stack ?? String(err)}\n`);
+    openSink(task.sink).write("stderr", `Exception in thread ${task.name}:\n${userStack(err.stack ?? String(err))}\n`);
   } catch {
     /* the sink is gone too: nothing left to tell */
   }

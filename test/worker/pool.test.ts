@@ -1,0 +1,161 @@
+/**
+ * The pool: threads are cheap because workers are reused, every started
+ * thread still runs at once, nothing of one thread leaks into the next, idle
+ * workers are trimmed, and a worker that dies takes only its own thread.
+ * Each case runs in its own process, so that pool sizes and memory are its own.
+ */
+import { runScript } from "../helpers/run-script";
+
+const header = `
+const { Thread, Lock, Value, SharedArray, local, share, print, sleep, currentThread } = require("threadlab");
+const { poolSize } = require("../../dist/worker/pool");
+`;
+
+describe("pool", () => {
+  test("a worker reused by the next thread keeps nothing of the last one", async () => {
+    const r = await runScript(
+      header +
+        `
+const data = new local();
+function dirty(data) {
+  globalThis.leaked = "yes";
+  data.secret = 42;
+  process.on("exit", () => console.log("a listener the thread left behind ran"));
+  setInterval(() => print("a timer the thread left behind fired"), 1);
+  setTimeout(() => print("a timeout the thread left behind fired"), 50);
+}
+function check(data, out) {
+  out[0] = typeof globalThis.leaked === "undefined" ? 1 : 2;
+  out[1] = "secret" in data ? 2 : 1;
+  out[2] = process.listenerCount("exit");
+  out[3] = currentThread().name === "second" ? 1 : 2;
+  out[4] = currentThread().nativeId;
+}
+const out = new SharedArray("i", 5);
+const probe = new Thread({ target: check, args: [data, out], name: "second" });
+probe.start();
+probe.join();
+const baselineListeners = out[2];
+const first = new Thread({ target: dirty, args: [data], name: "first" });
+first.start();
+first.join();
+let runs = 0;
+do {
+  const t = new Thread({ target: check, args: [data, out], name: "second" });
+  t.start();
+  t.join();
+  runs++;
+} while (out[4] !== first.nativeId && runs < 50);
+sleep(0.2);
+print(JSON.stringify({ sameWorker: out[4] === first.nativeId, globals: out[0], local: out[1], exitListeners: out[2] - baselineListeners, name: out[3] }));
+`,
+    );
+    expect(r.stderr).toBe("");
+    const lines = r.stdout.trim().split("\n");
+    const last = JSON.parse(lines[lines.length - 1]);
+    expect(last).toEqual({ sameWorker: true, globals: 1, local: 1, exitListeners: 0, name: 1 });
+    expect(r.stdout).not.toContain("left behind");
+  });
+
+  test("10,000 threads in a loop run on a few workers, and memory comes back", async () => {
+    const r = await runScript(
+      header +
+        `
+const lock = new Lock();
+const total = new Value("i", 0);
+function add(lock, total) { lock.with(() => { total.value += 1; }); }
+function batch(n) {
+  for (let i = 0; i < n; i += 100) {
+    const ts = [];
+    for (let j = 0; j < 100; j++) { const t = new Thread({ target: add, args: [lock, total] }); t.start(); ts.push(t); }
+    ts.forEach((t) => t.join());
+  }
+}
+batch(4000); // the workers warm up (their heaps and compiled code reach their working size)
+global.gc && global.gc();
+const rssAfter4k = process.memoryUsage.rss();
+batch(6000);
+global.gc && global.gc();
+const rssAfter10k = process.memoryUsage.rss();
+const busyPool = poolSize();
+sleep(2.5); // THREADLAB_IDLE_SECONDS=1: spare workers exit
+print(JSON.stringify({ total: total.value, busyPool, idlePool: poolSize(), growthMiB: (rssAfter10k - rssAfter4k) / 2 ** 20 }));
+`,
+      { env: { THREADLAB_IDLE_SECONDS: "1" }, timeoutMs: 120000 },
+    );
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout.trim());
+    expect(result.total).toBe(10000);
+    expect(result.busyPool).toBeLessThanOrEqual(40);
+    expect(result.idlePool).toBeLessThanOrEqual(2);
+    // 6,000 more threads on the same few workers must not hold on to memory per thread.
+    expect(result.growthMiB).toBeLessThan(40);
+  }, 130000);
+
+  test("200 threads that all wait for each other all get through (the pool grows)", async () => {
+    const r = await runScript(
+      header +
+        `
+const arrived = new Value("i", 0);
+const lock = new Lock();
+const gate = new Lock();
+gate.acquire(); // the last thread to arrive opens the gate; each one passes it on
+function meet(arrived, lock, gate, n) {
+  lock.with(() => {
+    arrived.value += 1;
+    if (arrived.value === n) gate.release();
+  });
+  gate.acquire();
+  gate.release();
+}
+const t0 = Date.now();
+const ts = Array.from({ length: 200 }, () => new Thread({ target: meet, args: [arrived, lock, gate, 200] }));
+ts.forEach((t) => t.start());
+ts.forEach((t) => t.join(60));
+print(JSON.stringify({ arrived: arrived.value, alive: ts.filter((t) => t.isAlive()).length, pool: poolSize(), ms: Date.now() - t0 }));
+`,
+      { timeoutMs: 120000 },
+    );
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout.trim());
+    expect(result.arrived).toBe(200);
+    expect(result.alive).toBe(0);
+    expect(result.pool).toBeGreaterThanOrEqual(200);
+  }, 130000);
+
+  test("a thread that runs out of memory dies alone: its joiner wakes and the error is reported", async () => {
+    const r = await runScript(
+      header +
+        `
+function hog() { const a = []; for (;;) a.push(new Array(1e5).fill(Math.random())); }
+const t = new Thread({ target: hog, name: "hog" });
+t.start();
+t.join();
+print("joined; alive:", t.isAlive());
+const u = new Thread({ target: () => print("the pool still works") });
+u.start();
+u.join();
+`,
+      { env: { THREADLAB_WORKER_MAX_OLD_MB: "64" }, timeoutMs: 60000 },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("joined; alive: false\nthe pool still works\n");
+    expect(r.stderr).toMatch(/^Exception in thread hog:\nError \[ERR_WORKER_OUT_OF_MEMORY\]: .*heap out of memory/);
+  });
+
+  test("process.exit() in a thread ends that thread only, and keeps what it printed", async () => {
+    const r = await runScript(
+      header +
+        `
+function quit() { for (let i = 0; i < 3; i++) print("line", i); process.stderr.write("to stderr\\n"); process.exit(3); }
+const t = new Thread({ target: quit, name: "quitter" });
+t.start();
+t.join();
+print("main goes on; alive:", t.isAlive());
+`,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("line 0\nline 1\nline 2\nmain goes on; alive: false\n");
+    expect(r.stderr).toBe("to stderr\n");
+  });
+});

@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "notebooks/", "**/*.d.ts"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "notebooks/", "test/.tmp/", "**/*.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Test scripts and benchmarks pass functions to threads whose free names resolve there.
-    files: ["test/**", "bench/**"],
+    files: ["test/**", "bench/**", "examples/**"],
     rules: { "no-undef": "off", "@typescript-eslint/no-unused-expressions": "off" },
   },
 );

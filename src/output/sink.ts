@@ -9,9 +9,7 @@
  * busy-loops, and nothing is lost if the thread dies next.
  */
 import { writeSync } from "fs";
-import { C } from "../sync/layout";
-import { Lock } from "../sync/lock";
-import { sharedState } from "../thread/table";
+import { acquireOutput, releaseOutput } from "./output-lock";
 
 export type Stream = "stdout" | "stderr";
 
@@ -39,7 +37,6 @@ export function openSink(desc: SinkDescriptor): Sink {
 
 export const TERMINAL: SinkDescriptor = { kind: "terminal" };
 
-let outputLock: Lock | undefined;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 /** Writes all of `bytes` to `fd`, waiting out EAGAIN on a non-blocking pipe. */
@@ -59,15 +56,14 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 export function writeTerminal(stream: Stream, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   if (bytes.length === 0) return;
-  outputLock ??= new Lock({ sab: sharedState().buffers.counters, offset: C.OUTPUT_LOCK * 4 });
-  outputLock.acquire();
+  acquireOutput();
   try {
     writeAll(stream === "stdout" ? 1 : 2, bytes);
   } catch (err) {
     // EPIPE and friends: the reader is gone; like Python, there is nowhere left to print.
     if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw err;
   } finally {
-    outputLock.release();
+    releaseOutput();
   }
 }
 

@@ -68,8 +68,9 @@ interface ViewInfo {
  * ```
  */
 export class Thread<A extends unknown[] = unknown[]> {
-  #target: ((...args: A) => unknown) | null;
-  #args: A;
+  // Typed loosely inside, so that a Thread<[number]> is also a Thread (A only types the options).
+  #target: ((...args: any[]) => unknown) | null;
+  #args: unknown[];
   #name: string;
   #daemon: boolean;
   #started = false;
@@ -84,7 +85,7 @@ export class Thread<A extends unknown[] = unknown[]> {
       const { info, isMain } = viewing;
       viewing = undefined;
       this.#target = null;
-      this.#args = [] as unknown as A;
+      this.#args = [];
       this.#name = info.name;
       this.#daemon = info.daemon;
       this.#started = true;
@@ -159,7 +160,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     this.#ref = ref;
     this.#ident = ident;
     if (objects.size >= 256) forgetEnded();
-    objects.set(ident, this as unknown as Thread);
+    objects.set(ident, this);
   }
 
   /**

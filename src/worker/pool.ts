@@ -73,6 +73,11 @@ function ensureSupervisor(): void {
   process.on("beforeExit", waitForNonDaemonThreads);
 }
 
+/** Starts the supervisor (which boots the first workers) without waiting for it. */
+export function warm(): void {
+  ensureSupervisor();
+}
+
 /** Sends a request to the supervisor and blocks until it answers. */
 function ask(msg: ToSupervisor): ToMain {
   ensureSupervisor();

@@ -9,6 +9,7 @@ import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from
 import { C, MAX_WORKERS, W, WS, type SharedBuffers } from "../sync/layout";
 import { openSink, TERMINAL } from "../output/sink";
 import { userStack } from "../thread/excepthook";
+import { holderIdOfWorker, releaseIfHeldBy } from "../output/output-lock";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
 import type { Task } from "../thread/task";
 import type { ToMain, ToSupervisor } from "./messages";
@@ -123,6 +124,8 @@ function onExit(index: number, worker: Worker): void {
     }
     finishSlot(ref);
   }
+  // A worker terminated in the middle of a write still holds the output lock: free it.
+  releaseIfHeldBy(holderIdOfWorker(index));
   deaths.delete(index);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
   Atomics.sub(counters, C.WORKERS_ALIVE, 1);

@@ -7,4 +7,5 @@ module.exports = {
   moduleNameMapper: { "^threadlab$": "<rootDir>/dist/index.js" },
   testTimeout: 60000,
   maxWorkers: 1,
+  verbose: true,
 };

@@ -21,6 +21,7 @@ export const C = {
   IDLE_WAITERS: 9, // starters waiting for a worker to become idle
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
   SPINNERS: 11, // idle workers spinning before they sleep
+  WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   SIZE: 16,
 } as const;
 
@@ -57,7 +58,8 @@ export const WS = {
   IDLE: 2, // waiting for work; a starter may claim it
   CLAIMED: 3, // a starter owns it and is posting the task
   RUN: 4, // the task is posted; the worker takes and runs it
-  EXITED: 5, // trimmed or dead; the supervisor frees the slot
+  EXITED: 5, // dead (or its thread called process.exit()); the supervisor frees the slot
+  LEFT: 6, // exited after idling too long; the supervisor frees the slot
 } as const;
 
 export interface SharedBuffers {

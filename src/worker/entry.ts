@@ -224,7 +224,7 @@ process.on("unhandledRejection", (err) => {
 // joiners wake at once; what it printed is already out, since sinks write synchronously.
 process.on("exit", () => {
   const task = currentTask();
-  Atomics.store(s.workers, at + W.STATE, WS.EXITED);
+  if (Atomics.load(s.workers, at + W.STATE) !== WS.LEFT) Atomics.store(s.workers, at + W.STATE, WS.EXITED);
   if (task) finishSlot(task.ref);
 });
 
@@ -273,6 +273,21 @@ function takeTask(): Task | undefined {
 const SPIN = 5000;
 const MAX_SPINNERS = Math.max(1, availableParallelism() - 1);
 
+/**
+ * Idle too long: exit, unless that would leave fewer than the minimum of
+ * workers. Workers that time out together each count themselves as leaving
+ * first, so that they never all go at once.
+ */
+function leave(): boolean {
+  const leaving = Atomics.add(s.counters, C.WORKERS_LEAVING, 1) + 1;
+  if (Atomics.load(s.counters, C.WORKERS_ALIVE) - leaving >= setup.poolMin &&
+      Atomics.compareExchange(s.workers, at + W.STATE, WS.IDLE, WS.LEFT) === WS.IDLE) {
+    return true; // the supervisor takes this worker off WORKERS_ALIVE and WORKERS_LEAVING when it is gone
+  }
+  Atomics.sub(s.counters, C.WORKERS_LEAVING, 1);
+  return false;
+}
+
 /** Waits for the next task; returns undefined when this worker should exit (idle too long). */
 function nextTask(): Task | undefined {
   const idleMs = setup.idleSeconds * 1000;
@@ -302,9 +317,7 @@ function nextTask(): Task | undefined {
       if (spins >= 0) continue;
     } else Atomics.sub(s.counters, C.SPINNERS, 1);
     const r = Atomics.wait(s.workers, at + W.STATE, WS.IDLE, idleMs);
-    if (r === "timed-out" && Atomics.load(s.counters, C.WORKERS_ALIVE) > setup.poolMin) {
-      if (Atomics.compareExchange(s.workers, at + W.STATE, WS.IDLE, WS.EXITED) === WS.IDLE) return undefined;
-    }
+    if (r === "timed-out" && leave()) return undefined;
   }
 }
 

@@ -108,7 +108,7 @@ function claimIdle(): Known | undefined {
     const k = known[at];
     const i = k.index * W.STRIDE;
     const state = Atomics.load(workers, i + W.STATE);
-    if (state === WS.FREE || state === WS.EXITED || Atomics.load(workers, i + W.GEN) !== k.gen) {
+    if (state === WS.FREE || state >= WS.EXITED || Atomics.load(workers, i + W.GEN) !== k.gen) {
       gone = true; // that worker has exited; forget its port below
       continue;
     }
@@ -129,7 +129,7 @@ function claimIdle(): Known | undefined {
       const k = known[j];
       const i = k.index * W.STRIDE;
       const state = Atomics.load(workers, i + W.STATE);
-      if (state === WS.FREE || state === WS.EXITED || Atomics.load(workers, i + W.GEN) !== k.gen) known.splice(j, 1);
+      if (state === WS.FREE || state >= WS.EXITED || Atomics.load(workers, i + W.GEN) !== k.gen) known.splice(j, 1);
     }
   }
   return found;

@@ -111,6 +111,7 @@ function onExit(index: number, worker: Worker): void {
   if (pool.get(index) !== worker) return;
   pool.delete(index);
   const i = index * W.STRIDE;
+  if (Atomics.load(workers, i + W.STATE) === WS.LEFT) Atomics.sub(counters, C.WORKERS_LEAVING, 1);
   if (Atomics.load(workers, i + W.TID) === 0) Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
   const slot = Atomics.load(workers, i + W.THREAD_SLOT);
   if (slot >= 0) {

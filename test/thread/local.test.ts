@@ -1,0 +1,61 @@
+/** local and the excepthook. */
+import { AttributeError, Thread, local, setExcepthook, getExcepthook, excepthook } from "threadlab";
+import { runScript } from "../helpers/run-script";
+
+describe("local", () => {
+  test("reading a name this thread never set throws AttributeError with Python's wording", () => {
+    const data = new local();
+    expect(() => data.value).toThrow(AttributeError);
+    expect(() => data.value).toThrow("'local' object has no attribute 'value'");
+    data.value = 1;
+    expect(data.value).toBe(1);
+    expect("value" in data).toBe(true);
+    delete data.value;
+    expect(() => data.value).toThrow(AttributeError);
+    expect(() => delete data.other).toThrow("'local' object has no attribute 'other'");
+  });
+
+  test("a local can be awaited and inspected without tripping AttributeError", async () => {
+    const data = new local();
+    expect(await Promise.resolve(data)).toBe(data);
+    expect(() => String(data)).not.toThrow();
+  });
+});
+
+describe("excepthook", () => {
+  test("the default is Python's: Exception in thread NAME, then the stack, on stderr", async () => {
+    const r = await runScript(`
+const { Thread } = require("threadlab");
+function fails() { throw new RangeError("out of range"); }
+function throwsString() { throw "just a string"; }
+for (const target of [fails, throwsString]) { const t = new Thread({ target, name: target.name }); t.start(); t.join(); }
+`);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^Exception in thread fails:\nRangeError: out of range\n    at fails \(/);
+    expect(r.stderr).toContain("Exception in thread throwsString:\nUncaught 'just a string'\n");
+    expect(r.stderr).not.toContain("dist/worker"); // threadlab's own frames are left out
+  });
+
+  test("a custom hook runs in the thread with ExceptHookArgs", async () => {
+    const r = await runScript(`
+const { Thread, setExcepthook, print } = require("threadlab");
+setExcepthook((args) => print("hook:", args.excType, args.excValue.message, args.thread.name, typeof args.excTraceback));
+function fails() { throw new TypeError("bad"); }
+const t = new Thread({ target: fails, name: "worker" });
+t.start();
+t.join();
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("hook: TypeError bad worker string\n");
+  });
+
+  test("setExcepthook checks its argument and null restores the default", () => {
+    expect(() => setExcepthook(5 as never)).toThrow("setExcepthook() expected `hook` to be a function or null, got `5` (number)");
+    const hook = () => {};
+    setExcepthook(hook);
+    expect(getExcepthook()).toBe(hook);
+    setExcepthook(null);
+    expect(getExcepthook()).toBe(excepthook);
+    expect(new Thread().name).toMatch(/^Thread-\d+$/);
+  });
+});

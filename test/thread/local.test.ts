@@ -31,7 +31,7 @@ function throwsString() { throw "just a string"; }
 for (const target of [fails, throwsString]) { const t = new Thread({ target, name: target.name }); t.start(); t.join(); }
 `);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/^Exception in thread fails:\nRangeError: out of range\n    at fails \(/);
+    expect(r.stderr).toMatch(/^Exception in thread fails:\nRangeError: out of range\n {4}at fails \(/);
     expect(r.stderr).toContain("Exception in thread throwsString:\nUncaught 'just a string'\n");
     expect(r.stderr).not.toContain("dist/worker"); // threadlab's own frames are left out
   });

@@ -2,8 +2,10 @@
 /**
  * The `threadlab` command.
  *
- *   threadlab start            run the tutorial's examples in this terminal, one after another
- *   threadlab run FILE.ts      run a script (TypeScript through ts-node, or JavaScript)
+ *   threadlab start                     run the tutorial's examples in this terminal, one after another
+ *   threadlab run FILE.ts               run a script (TypeScript through ts-node, or JavaScript)
+ *   threadlab install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec
+ *   threadlab kernel -f CONNECTION_FILE  the kernel itself (what kernel.json runs)
  */
 import { spawnSync } from "child_process";
 import { existsSync, readdirSync } from "fs";
@@ -21,6 +23,10 @@ function usage(code: number): never {
       "commands:",
       "  start          run the tutorial's examples in this terminal, one after another",
       "  run FILE       run a threadlab script (.ts through ts-node, .js/.mjs with node)",
+      "  install [--user | --sys-prefix | --prefix DIR]",
+      "                 write the Jupyter kernelspec 'threadlab' (no Python needed)",
+      "  kernel -f CONNECTION_FILE",
+      "                 run the kernel (Jupyter does this, from kernel.json)",
       "  help           show this help",
       "",
     ].join("\n"),
@@ -84,6 +90,36 @@ function main(argv: string[]): number {
         return 2;
       }
       return runScript(path.resolve(rest[0]), process.cwd());
+    case "install": {
+      const o: { user?: boolean; sysPrefix?: boolean; prefix?: string } = {};
+      for (let i = 0; i < rest.length; i++) {
+        if (rest[i] === "--user") o.user = true;
+        else if (rest[i] === "--sys-prefix") o.sysPrefix = true;
+        else if (rest[i] === "--prefix" && rest[i + 1]) o.prefix = rest[++i];
+        else if (rest[i].startsWith("--prefix=")) o.prefix = rest[i].slice("--prefix=".length);
+        else {
+          process.stderr.write(`threadlab install: unexpected argument '${rest[i]}' (expected --user, --sys-prefix or --prefix DIR)\n`);
+          return 2;
+        }
+      }
+       
+      const dir = (require("./kernel/install") as typeof import("./kernel/install")).install(o);
+      process.stdout.write(`Installed the kernelspec threadlab ("TypeScript (threadlab)") in ${dir}\n`);
+      return 0;
+    }
+    case "kernel": {
+      const at = rest.findIndex((a) => a === "-f" || a === "--connection-file");
+      const file = at >= 0 ? rest[at + 1] : rest.find((a) => a.startsWith("--connection-file="))?.split("=")[1];
+      if (!file) {
+        process.stderr.write("threadlab kernel: expected -f CONNECTION_FILE\n");
+        return 2;
+      }
+      // The kernel gives the pool its output hub before the first worker starts.
+      process.env.THREADLAB_LAZY_POOL = "1";
+       
+      (require("./kernel/kernel") as typeof import("./kernel/kernel")).startKernel(file);
+      return -1; // keeps running
+    }
     case "help":
     case "--help":
     case "-h":
@@ -94,4 +130,5 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+const code = main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

@@ -58,14 +58,20 @@ function parseNamed(list: string): Array<[local: string, prop: string]> {
 export function importsOf(file: string): Map<string, ImportedName> {
   const cached = files.get(file);
   if (cached) return cached;
-  const names = new Map<string, ImportedName>();
-  files.set(file, names);
-  let text: string;
+  let text = "";
   try {
     text = readFileSync(file, "utf8");
   } catch {
-    return names;
+    /* not a readable file: no imports known */
   }
+  const names = parseImports(text, file);
+  files.set(file, names);
+  return names;
+}
+
+/** The import bindings of source `text`, with modules resolved as from `file`. */
+export function parseImports(text: string, file: string): Map<string, ImportedName> {
+  const names = new Map<string, ImportedName>();
   const req = createRequire(file);
   const request = (specifier: string): string => {
     try {

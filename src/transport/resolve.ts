@@ -26,7 +26,8 @@ export type Binding =
   | { kind: "handle"; name: string; value: unknown }
   | { kind: "module"; name: string; request: string; prop?: string; interop?: "default" | "star" }
   | { kind: "helper"; name: string }
-  | { kind: "require"; name: string; from: string };
+  | { kind: "require"; name: string; from: string }
+  | { kind: "namespace"; name: string; members: Array<[prop: string, binding: string]> };
 
 export interface Program {
   /** Expression for the target itself. */
@@ -36,8 +37,12 @@ export interface Program {
   label: string;
 }
 
-/** What a resolver knows of a name: its value, or a ready binding. */
-export type Resolved = { value: unknown } | { binding: Binding };
+/**
+ * What a resolver knows of a name: its value, a ready binding, or (for an
+ * object the code reads members of, as notebook cells read `exports.helper`)
+ * how to resolve each member used.
+ */
+export type Resolved = { value: unknown } | { binding: Binding } | { members: (prop: string) => Resolved | undefined };
 export type Resolver = (name: string) => Resolved | undefined;
 
 const resolvers: Resolver[] = [];
@@ -135,6 +140,7 @@ export function buildProgram(
   const bindings: Binding[] = [];
   const state = new Map<string, "visiting" | "done">();
   const entry = analyze(target, label);
+  const sources: string[] = [entry.expr];
   let caller: string | undefined | null = null;
   const callerImports = () => {
     if (caller === null) caller = callerOf();
@@ -149,6 +155,7 @@ export function buildProgram(
       const request = moduleRequestOf(value);
       if (request) return moduleBinding(name, request);
       const analysis = analyze(value as (...args: never[]) => unknown, `'${name}'`);
+      sources.push(analysis.expr);
       visitAll(analysis.free, `'${name}'`);
       return { kind: "source", name, expr: analysis.expr };
     }
@@ -177,6 +184,7 @@ export function buildProgram(
       const hit = r(name);
       if (!hit) continue;
       if (written) throw writeError(name, user);
+      if ("members" in hit) return namespace(name, hit.members, user);
       if ("binding" in hit) {
         const b = hit.binding;
         if (b.kind === "source") visitAll(analyzeExpression(b.expr, `'${name}'`).free, `'${name}'`);
@@ -204,6 +212,32 @@ export function buildProgram(
         `of its target in another worker, where it sees only JavaScript and Node globals, threadlab's API, ` +
         `the imports of the file that starts it and names shared with it. ${howToPass(name)}`,
     );
+  };
+
+  /** An object whose members the code reads (`exports.helper`): each member used travels by itself. */
+  const namespace = (name: string, member: (prop: string) => Resolved | undefined, user: string): Binding => {
+    const members: Array<[string, string]> = [];
+    const seen = new Set<string>();
+    const pattern = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, "\\$")}\\.([A-Za-z_$][\\w$]*)`, "g");
+    // Sources grow as members bring in functions that use more members: scan until none is new.
+    for (let scanned = 0; scanned < sources.length; scanned++) {
+      for (const m of sources[scanned].matchAll(pattern)) {
+        const prop = m[1];
+        if (seen.has(prop)) continue;
+        seen.add(prop);
+        const hit = member(prop);
+        if (!hit) continue; // not (yet) defined: reading it in the thread gives undefined, as in the cell
+        const internal = `${name}$${prop}`;
+        let b: Binding | undefined;
+        if ("members" in hit) continue;
+        if ("binding" in hit) b = { ...hit.binding, name: internal } as Binding;
+        else b = fromValue(internal, hit.value, ` (${name}.${prop})`);
+        if (b) bindings.push(b);
+        members.push([prop, internal]);
+      }
+    }
+    void user;
+    return { kind: "namespace", name, members };
   };
 
   const visitAll = (free: Array<{ name: string; written: boolean }>, user: string) => {

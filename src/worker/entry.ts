@@ -14,10 +14,11 @@ import { promisify } from "util";
 import * as vm from "vm";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "worker_threads";
 import * as api from "../index";
-import { decode } from "../transport/handles";
-import { addResolver, type Binding, type Program } from "../transport/resolve";
+import { decode, frozenView } from "../transport/handles";
+import { addResolver, type Binding, type Program, type Resolved } from "../transport/resolve";
 import { installCapture, setCurrentSink } from "../output/capture";
 import { openSink, TERMINAL } from "../output/sink";
+import "../output/cell-sink";
 import { C, W, WS, T } from "../sync/layout";
 import { finishSlot, sharedState } from "../thread/table";
 import { clearThreadLocals } from "../thread/local";
@@ -105,7 +106,7 @@ function cleanUp(before: Map<string, Function[]>): void { // eslint-disable-line
 
 /** The file name a thread's rebuilt code shows in stack traces. */
 const THREAD_FILE = "<thread>";
-const factories = new Map<string, (values: unknown[]) => unknown>();
+const factories = new Map<string, (values: unknown[], frozen: unknown) => unknown>();
  
 const tslib = require("tslib") as Record<string, (m: unknown) => unknown>;
 let received = new Map<string, { binding: Binding; value?: unknown }>();
@@ -155,6 +156,7 @@ async function valueOf(b: Binding): Promise<unknown> {
     case "require":
       return createRequire(b.from);
     case "source":
+    case "namespace":
       return undefined;
   }
 }
@@ -163,14 +165,18 @@ async function valueOf(b: Binding): Promise<unknown> {
 async function instantiate(program: Program, remember: boolean): Promise<unknown> {
   const lines = ['"use strict";'];
   program.bindings.forEach((b, n) => {
-    lines.push(b.kind === "source" ? `const ${b.name} = ${b.expr};` : `const ${b.name} = __values[${n}];`);
+    if (b.kind === "source") lines.push(`const ${b.name} = ${b.expr};`);
+    else if (b.kind === "namespace") {
+      const members = b.members.map(([prop, internal]) => `${JSON.stringify(prop)}: ${internal}`).join(", ");
+      lines.push(`const ${b.name} = __frozen({ ${members} }, ${JSON.stringify(b.name)});`);
+    } else lines.push(`const ${b.name} = __values[${n}];`);
   });
   lines.push(`return ${program.entry};`);
   const code = lines.join("\n");
   let factory = factories.get(code);
   if (!factory) {
     if (factories.size > 200) factories.clear();
-    factory = vm.compileFunction(code, ["__values"], { filename: THREAD_FILE }) as (v: unknown[]) => unknown;
+    factory = vm.compileFunction(code, ["__values", "__frozen"], { filename: THREAD_FILE }) as (v: unknown[], f: unknown) => unknown;
     factories.set(code, factory);
   }
   const values: unknown[] = [];
@@ -179,16 +185,19 @@ async function instantiate(program: Program, remember: boolean): Promise<unknown
     received = new Map();
     program.bindings.forEach((b, n) => received.set(b.name, { binding: b, value: values[n] }));
   }
-  return factory(values);
+  return (factory as (v: unknown[], f: unknown) => unknown)(values, frozenView);
 }
 
 // A thread that starts a thread passes on the names it received itself.
-addResolver((name) => {
-  const hit = received.get(name);
-  if (!hit) return undefined;
+function asResolved(hit: { binding: Binding; value?: unknown }): Resolved {
   if (hit.binding.kind === "data" || hit.binding.kind === "handle") return { value: hit.value };
+  if (hit.binding.kind === "namespace") {
+    const ns = hit.binding.name;
+    return { members: (prop) => (received.has(`${ns}$${prop}`) ? asResolved(received.get(`${ns}$${prop}`)!) : undefined) };
+  }
   return { binding: hit.binding };
-});
+}
+addResolver((name) => (received.has(name) ? asResolved(received.get(name)!) : undefined));
 
 // ---- running one thread ---------------------------------------------------------------------
 

@@ -55,14 +55,34 @@ function drain(): void {
   for (let m = receiveMessageOnPort(control); m; m = receiveMessageOnPort(control)) handle(m.message as ToMain);
 }
 
+let hub: MessagePort | undefined;
+
+/**
+ * In the kernel: gives the pool a port to the kernel's I/O thread, so that
+ * every pool worker can send output there directly. Call it before the first
+ * thread starts (the kernel loads threadlab with THREADLAB_LAZY_POOL=1).
+ */
+export function setOutputHub(port: MessagePort): void {
+  if (supervisor) throw new RuntimeError("setOutputHub() must come before the pool starts");
+  hub = port;
+}
+
 function ensureSupervisor(): void {
   if (supervisor) return;
   const s = sharedState();
   const { port1, port2 } = new MessageChannel();
   control = port1;
+  const transferList: MessagePort[] = hub ? [port2, hub] : [port2];
   supervisor = createWorker(path.join(__dirname, "supervisor.js"), {
-    workerData: { threadlab: { buffers: s.buffers, index: -1 }, control: port2, reply: reply.buffer, poolMin: POOL_MIN, idleSeconds: IDLE_SECONDS },
-    transferList: [port2],
+    workerData: {
+      threadlab: { buffers: s.buffers, index: -1 },
+      control: port2,
+      reply: reply.buffer,
+      poolMin: POOL_MIN,
+      idleSeconds: IDLE_SECONDS,
+      hub,
+    },
+    transferList,
   });
   supervisor.unref();
   // If the supervisor itself ever fails, say so loudly: threads could no longer start.

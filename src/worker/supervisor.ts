@@ -21,6 +21,8 @@ interface Setup {
   reply: SharedArrayBuffer;
   poolMin: number;
   idleSeconds: number;
+  /** In the kernel: a port to its I/O thread, which gets a port from every pool worker. */
+  hub?: MessagePort;
 }
 
 const setup = workerData as Setup;
@@ -55,14 +57,23 @@ function spawn(state: number): number {
   Atomics.add(counters, C.WORKERS_ALIVE, 1);
   Atomics.add(counters, C.WORKERS_BOOTING, 1);
   const { port1, port2 } = new MessageChannel();
+  const transferList: MessagePort[] = [port2];
+  let outputPort: MessagePort | undefined;
+  if (setup.hub) {
+    const out = new MessageChannel();
+    setup.hub.postMessage({ type: "workerPort", port: out.port1 }, [out.port1]);
+    outputPort = out.port2;
+    transferList.push(out.port2);
+  }
   const worker = createWorker(entry, {
     workerData: {
       threadlab: { buffers, index },
       mainPort: port2,
+      outputPort,
       poolMin: setup.poolMin,
       idleSeconds: setup.idleSeconds,
     },
-    transferList: [port2],
+    transferList,
   });
   pool.set(index, worker);
   worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg));

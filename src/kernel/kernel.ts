@@ -17,6 +17,7 @@ import { KeyboardInterrupt } from "../errors";
 import { isInternalFrame } from "../paths";
 import { addMainWaitHook } from "../sync/wait";
 import { setSinkChooser } from "../output/sink";
+import { setMainPrint } from "../output/print";
 import { cellSink } from "../output/cell-sink";
 import { addResolver } from "../transport/resolve";
 import { parseImports, type ImportedName } from "../transport/imports";
@@ -109,14 +110,16 @@ async function run(code: string): Promise<Outcome> {
   }
   const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
   const wrapped = `${prefix}${converted.output}\n})(__tslab__.exports, __tslab__.require)`;
+  // The cell's declarations stand even if it fails part way, as in Python: what ran before the
+  // error (or the interrupt) has been assigned, and later cells may use it.
+  prevDecl = converted.declOutput ?? "";
   try {
     Atomics.store(interrupt, 0, 0);
-    const ret = vm.runInThisContext(wrapped, { breakOnSigint: true, filename: `<cell ${count}>` });
+    const ret = vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename: `<cell ${count}>` });
     if (converted.hasToplevelAwait) await ret;
   } catch (err) {
     return { ok: false, error: errorOf(err) };
   }
-  prevDecl = converted.declOutput ?? "";
   const exports = tslab.__tslab__.exports;
   if (converted.lastExpressionVar && converted.lastExpressionVar in exports) {
     const value = exports[converted.lastExpressionVar];
@@ -272,6 +275,7 @@ export function startKernel(connectionFile: string): void {
   process.on("unhandledRejection", (err) => process.stderr.write(`Unhandled rejection ${(err as Error)?.stack ?? err}\n`));
   vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: exportsProxy(), require: cellRequire(cwd) });
   captureMainOutput();
+  setMainPrint((text) => send({ type: "output", cell, name: "stdout", text }));
   // Compile something now so that the first cell does not wait for TypeScript to load.
   setImmediate(() => (converter ??= loadConverter()));
 }

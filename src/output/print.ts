@@ -2,8 +2,12 @@ import { inspect } from "util";
 import { currentSink } from "./capture";
 import { writeTerminal } from "./sink";
 
-/** The terminal's own write, to tell it from a write that someone (the kernel) has replaced. */
-const terminalWrite = process.stdout.write;
+let mainWriter: ((text: string) => void) | undefined;
+
+/** Where `print` in the main thread writes (the kernel sends it to the running cell). */
+export function setMainPrint(write: (text: string) => void): void {
+  mainWriter = write;
+}
 
 /** How `print` shows one argument: strings as they are, anything else as `console.log` would. */
 export function show(value: unknown): string {
@@ -20,8 +24,8 @@ export function print(...args: unknown[]): void {
   const text = args.map(show).join(" ") + "\n";
   const sink = currentSink();
   if (sink) sink.write("stdout", text);
+  else if (mainWriter) mainWriter(text);
   // In the main thread of a script: straight to the terminal under the output lock, so that
-  // a long line is never split by a thread's output. Elsewhere, wherever stdout now goes.
-  else if (process.stdout.write === terminalWrite) writeTerminal("stdout", text);
-  else process.stdout.write(text);
+  // a long line is never split by a thread's output.
+  else writeTerminal("stdout", text);
 }

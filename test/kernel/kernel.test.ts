@@ -1,0 +1,148 @@
+/**
+ * The kernel through a real Jupyter server and @jupyterlab/services, as
+ * JupyterLab drives it: every assertion about routing is by parent msg_id.
+ */
+import { jupyterMissing, KernelSession, startServer, type Server } from "../helpers/jupyter";
+
+const missing = jupyterMissing();
+const describeKernel = missing ? describe.skip : describe;
+if (missing) {
+  // Outside CI only: say why these tests did not run and how to make them run.
+  process.stderr.write(`test/kernel/kernel.test.ts: ${missing}\n`);
+}
+
+const imports = `import { Thread, Lock, Value, sleep, print, currentThread } from "threadlab";\n`;
+
+describeKernel("threadlab kernel", () => {
+  let server: Server;
+  let k: KernelSession;
+
+  beforeAll(async () => {
+    server = await startServer();
+    k = await KernelSession.start(server);
+    await k.run(imports);
+  }, 120000);
+
+  afterAll(async () => {
+    await k?.stop();
+    await server?.stop();
+  });
+
+  test("a thread's output goes to the cell that started it, while a later cell runs", async () => {
+    const a = await k.run(`
+function ticker(n: number) { for (let i = 0; i < n; i++) { print("tick " + i); sleep(0.15); } }
+const t1 = new Thread({ target: ticker, args: [6] });
+t1.start();
+"started"`);
+    const b = await k.run(`sleep(0.3); print("cell B"); "B done"`);
+    await k.waitFor(() => k.text(a.id).includes("tick 5"));
+    expect(k.text(a.id)).toBe(["tick 0", "tick 1", "tick 2", "tick 3", "tick 4", "tick 5", ""].join("\n"));
+    expect(k.text(b.id)).toBe("cell B\n");
+    expect(k.of(a.id, "execute_result")[0].content.data["text/plain"]).toBe("'started'");
+  });
+
+  test("thread output streams live into its cell while a later cell busy-loops", async () => {
+    const a = await k.run(`
+function slow() { for (let i = 0; i < 5; i++) { print("live " + i); sleep(0.2); } }
+new Thread({ target: slow }).start();`);
+    const b = k.send(`const end = Date.now() + 1500; let spins = 0; while (Date.now() < end) spins++; "busy done"`);
+    await b.done;
+    const idle = k.messages.find((m) => m.parent === b.id && m.type === "status" && m.content.execution_state === "idle")!;
+    const during = k.messages.filter((m) => m.parent === a.id && m.type === "stream" && m.at < idle.at);
+    // At least three of the five lines arrived while cell B was still busy, spread out in time.
+    expect(during.length).toBeGreaterThanOrEqual(3);
+    expect(during[during.length - 1].at - during[0].at).toBeGreaterThan(300);
+    await k.waitFor(() => k.text(a.id).includes("live 4"));
+  });
+
+  test("100,000 lines from four threads all arrive, in order per thread, in batched messages", async () => {
+    const a = await k.run(`
+function burst(tag: string, n: number) { for (let i = 0; i < n; i++) print(tag + " " + i); }
+const bursts = ["a", "b", "c", "d"].map((tag) => new Thread({ target: burst, args: [tag, 25000] }));
+bursts.forEach((t) => t.start());
+bursts.forEach((t) => t.join());`);
+    await k.waitFor(() => k.text(a.id).split("\n").length >= 100001, 60000);
+    const lines = k.text(a.id).split("\n").filter(Boolean);
+    expect(lines).toHaveLength(100000);
+    const next: Record<string, number> = { a: 0, b: 0, c: 0, d: 0 };
+    for (const line of lines) {
+      const [tag, n] = line.split(" ");
+      expect(Number(n)).toBe(next[tag]);
+      next[tag]++;
+    }
+    expect(k.of(a.id, "stream").length).toBeLessThan(5000);
+  }, 90000);
+
+  test("an interrupt ends a main-thread join with KeyboardInterrupt; the thread and the kernel go on", async () => {
+    const a = k.send(`
+function long() { for (let i = 0; i < 8; i++) { print("still running " + i); sleep(0.25); } }
+const lt = new Thread({ target: long });
+lt.start();
+lt.join();
+print("not reached");`);
+    await k.waitFor(() => k.text(a.id).includes("still running 1"));
+    await k.kernel.interrupt();
+    await a.done;
+    const err = k.of(a.id, "error")[0];
+    expect(err.content.ename).toBe("KeyboardInterrupt");
+    expect(k.text(a.id)).not.toContain("not reached");
+    const b = await k.run(`lt.isAlive()`);
+    expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("true");
+    await k.waitFor(() => k.text(a.id).includes("still running 7"));
+  });
+
+  test("an uncaught error in a thread prints Exception in thread NAME on that cell's stderr", async () => {
+    const a = await k.run(`
+function fails() { throw new Error("thread failed"); }
+const ft = new Thread({ target: fails, name: "failing" });
+ft.start();
+ft.join();`);
+    await k.waitFor(() => k.text(a.id, "stderr").includes("thread failed"));
+    expect(k.text(a.id, "stderr")).toMatch(/^Exception in thread failing:\nError: thread failed\n/);
+    expect(a.reply.content.status).toBe("ok");
+  });
+
+  test("notebook names reach threads: functions from earlier cells, data as frozen copies, locks shared", async () => {
+    await k.run(`function double(x: number) { return x * 2; }\nconst settings = { factor: 3 };\nconst shared = new Value("i", 0);`);
+    const b = await k.run(`
+function useAll() { shared.value = double(settings.factor); print("got", shared.value); }
+const ut = new Thread({ target: useAll });
+ut.start();
+ut.join();
+shared.value`);
+    expect(k.text(b.id)).toBe("got 6\n");
+    expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("6");
+  });
+
+  test("a name that cannot travel fails at start() with an error naming it", async () => {
+    const a = await k.run(`
+function outer() { const secret = 5; return () => secret + 1; }
+const inner = outer();
+new Thread({ target: inner }).start();`);
+    const err = k.of(a.id, "error")[0];
+    expect(err.content.ename).toBe("NameError");
+    expect(err.content.evalue).toMatch(/^name 'secret' is not defined in the thread/);
+    expect(a.reply.content.status).toBe("error");
+  });
+
+  test("the kernel survives a thread that calls process.exit() or runs out of memory", async () => {
+    const a = await k.run(`
+function quits() { print("bye"); process.exit(1); }
+const q = new Thread({ target: quits }); q.start(); q.join();
+q.isAlive()`);
+    expect(k.text(a.id)).toBe("bye\n");
+    expect(k.of(a.id, "execute_result")[0].content.data["text/plain"]).toBe("false");
+    const b = await k.run(`1 + 1`);
+    expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("2");
+  });
+
+  test("errors are error messages with ename, evalue and traceback", async () => {
+    const a = await k.run(`throw new RangeError("out of range")`);
+    const err = k.of(a.id, "error")[0].content;
+    expect(err.ename).toBe("RangeError");
+    expect(err.evalue).toBe("out of range");
+    expect(err.traceback[0]).toBe("RangeError: out of range");
+    const b = await k.run(`const n: number = "text";`);
+    expect(k.of(b.id, "error")[0].content.ename).toBe("TypeScriptError");
+  });
+});

@@ -2,12 +2,13 @@
 /**
  * The `threadlab` command.
  *
- *   threadlab start                     run the tutorial's examples in this terminal, one after another
+ *   threadlab start                     the lessons in Jupyter (or, without it, through the kernel here)
+ *   threadlab examples                  run the tutorial's example scripts in this terminal
  *   threadlab run FILE.ts               run a script (TypeScript through ts-node, or JavaScript)
  *   threadlab install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec
  *   threadlab kernel -f CONNECTION_FILE  the kernel itself (what kernel.json runs)
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { existsSync, readdirSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
@@ -21,7 +22,9 @@ function usage(code: number): never {
       "usage: threadlab <command>",
       "",
       "commands:",
-      "  start          run the tutorial's examples in this terminal, one after another",
+      "  start          open the lessons (notebooks/) in Jupyter with the threadlab kernel, printing the URL;",
+      "                 without Jupyter, run them here through the kernel, cell by cell",
+      "  examples       run the tutorial's examples (examples/*.ts) as scripts in this terminal",
       "  run FILE       run a threadlab script (.ts through ts-node, .js/.mjs with node)",
       "  install [--user | --sys-prefix | --prefix DIR]",
       "                 write the Jupyter kernelspec 'threadlab' (no Python needed)",
@@ -54,9 +57,9 @@ function runScript(file: string, cwd: string): number {
   return result.status ?? 1;
 }
 
-function start(): number {
+function examples(): number {
   if (!existsSync(EXAMPLES)) {
-    process.stderr.write(`threadlab start: no examples folder at ${EXAMPLES}\n`);
+    process.stderr.write(`threadlab examples: no examples folder at ${EXAMPLES}\n`);
     return 1;
   }
   const files = readdirSync(EXAMPLES)
@@ -78,11 +81,62 @@ function start(): number {
   return failed === 0 ? 0 : 1;
 }
 
+const NOTEBOOKS = path.join(ROOT, "notebooks");
+const JUPYTER_UIS = ["/usr/bin/jupyter-lab", "/usr/local/bin/jupyter-lab", "/usr/bin/jupyter-notebook", "/usr/local/bin/jupyter-notebook"];
+
+/**
+ * The main job: the lessons in a browser where Jupyter is installed (the kernel registered
+ * in a folder of the project); otherwise the lessons run here, through the kernel, cell by cell.
+ */
+async function start(): Promise<number> {
+  const ui = JUPYTER_UIS.find((p) => existsSync(p));
+  const lessons = readdirSync(NOTEBOOKS).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  if (!ui) {
+    process.stdout.write("Jupyter is not installed: running the lessons here, through the threadlab kernel.\n");
+     
+    const { runNotebooks } = require("./kernel/terminal") as typeof import("./kernel/terminal");
+    const failed = await runNotebooks(lessons.map((f) => path.join(NOTEBOOKS, f)), NOTEBOOKS);
+    process.stdout.write(
+      `\n${failed ? `${failed} cell(s) failed.` : "All lessons ran."} For the browser UI, install Jupyter ` +
+        "(Debian: apt-get install jupyter-notebook; or pip install jupyterlab) and run npm start again.\n",
+    );
+    return failed ? 1 : 0;
+  }
+   
+  const { install } = require("./kernel/install") as typeof import("./kernel/install");
+  const prefix = path.join(ROOT, ".jupyter-env");
+  install({ prefix });
+  const args = ["--no-browser", `--notebook-dir=${NOTEBOOKS}`];
+  if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--allow-root");
+  process.stdout.write(`Kernel "TypeScript (threadlab)" registered in ${prefix}; starting ${path.basename(ui)} on notebooks/ ...\n`);
+  const child = spawn(ui, args, {
+    env: { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter") },
+    stdio: ["inherit", "pipe", "pipe"],
+  });
+  let shown = false;
+  const relay = (out: NodeJS.WriteStream) => (d: Buffer) => {
+    out.write(d);
+    const m = /(http:\/\/(?:localhost|127\.0\.0\.1):\d+\/\S*\?token=\w+)/.exec(d.toString());
+    if (m && !shown) {
+      shown = true;
+      process.stdout.write(`\n  Open the lessons: ${m[1]}\n  (Ctrl-C stops the server.)\n\n`);
+    }
+  };
+  // Stopping this command stops the server too.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => child.kill(signal));
+  child.stdout!.on("data", relay(process.stdout));
+  child.stderr!.on("data", relay(process.stderr));
+  return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
+}
+
 function main(argv: string[]): number {
   const [command, ...rest] = argv;
   switch (command) {
     case "start":
-      return start();
+      void start().then((code) => (process.exitCode = code));
+      return -1;
+    case "examples":
+      return examples();
     case "run":
       if (rest.length !== 1) usage(2);
       if (!existsSync(rest[0])) {

@@ -15,11 +15,12 @@ import * as zmq from "zeromq";
 import { decode, encode, type ConnectionInfo, type Header, type Message } from "./wire";
 import { kernelInfo } from "./info";
 import type { FromMain, OutputChunk, ToMain } from "./messages";
+import { OutputRing } from "../output/ring";
 
 interface Setup {
   connection: ConnectionInfo;
   main: MessagePort;
-  supervisor: MessagePort;
+  ring: SharedArrayBuffer;
   interrupt: SharedArrayBuffer;
 }
 
@@ -187,6 +188,8 @@ async function serve(sock: zmq.Router, name: "shell" | "control"): Promise<void>
 // ---- what main sends ------------------------------------------------------------------------
 
 setup.main.on("message", (m: FromMain) => {
+  // What main wrote to the ring before it sent this message goes out first.
+  readRing();
   switch (m.type) {
     case "cell":
       cells.set(m.cell, { header: m.header });
@@ -216,11 +219,18 @@ setup.main.on("message", (m: FromMain) => {
   }
 });
 
-// Each pool worker gets a port straight to this thread (the supervisor hands them over).
-setup.supervisor.on("message", (m: { type: "workerPort"; port: MessagePort }) => {
-  m.port.on("message", (chunk: OutputChunk) => addOutput(chunk));
-  m.port.unref();
-});
+// Every thread's output, the main thread's included, arrives through the shared ring, in order.
+const ring = new OutputRing(setup.ring);
+const NAMES = ["stdout", "stderr"] as const;
+function readRing(): void {
+  ring.drain((cell, stream, text) => addOutput({ cell, name: NAMES[stream], text }));
+}
+async function ringLoop(): Promise<void> {
+  for (;;) {
+    await ring.whenWritten();
+    readRing();
+  }
+}
 
 async function heartbeatLoop(): Promise<void> {
   for await (const [ping] of heartbeat) await heartbeat.send(ping);
@@ -238,6 +248,7 @@ async function main(): Promise<void> {
   void serve(shell, "shell");
   void serve(control, "control");
   void heartbeatLoop();
+  void ringLoop();
   parentPort!.postMessage({ type: "bound" });
 }
 

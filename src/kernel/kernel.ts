@@ -21,7 +21,8 @@ import { setMainPrint } from "../output/print";
 import { cellSink } from "../output/cell-sink";
 import { addResolver } from "../transport/resolve";
 import { parseImports, type ImportedName } from "../transport/imports";
-import { setOutputHub, warm } from "../worker/pool";
+import { setOutputRing, warm } from "../worker/pool";
+import { createRing, OutputRing } from "../output/ring";
 import { cellRequire, forwardThreadlabTypes } from "./modules";
 import type { FromMain, ToMain } from "./messages";
 import type { ConnectionInfo, Header, Message } from "./wire";
@@ -42,6 +43,7 @@ interface Converter {
 
 const cwd = process.cwd();
 let hub: MessagePort;
+let ring: OutputRing;
 let cell = 0; // id of the cell running now, or of the last one
 let count = 0; // execution_count
 let prevDecl = "";
@@ -229,7 +231,7 @@ function captureMainOutput(): void {
     const stream = process[name];
     stream.write = ((chunk: unknown, encoding?: unknown, cb?: unknown) => {
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk as Uint8Array).toString(typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8");
-      if (text) send({ type: "output", cell, name, text });
+      if (text) ring.write(cell, name === "stdout" ? 0 : 1, text);
       const callback = typeof encoding === "function" ? encoding : cb;
       if (typeof callback === "function") process.nextTick(callback as () => void);
       return true;
@@ -249,11 +251,12 @@ function captureMainOutput(): void {
 export function startKernel(connectionFile: string): void {
   const connection = JSON.parse(readFileSync(connectionFile, "utf8")) as ConnectionInfo;
   const toMain = new MessageChannel();
-  const toSupervisor = new MessageChannel();
   hub = toMain.port1;
+  const ringBuffer = createRing();
+  ring = new OutputRing(ringBuffer);
   const io = new Worker(path.join(__dirname, "hub.js"), {
-    workerData: { connection, main: toMain.port2, supervisor: toSupervisor.port2, interrupt: interrupt.buffer },
-    transferList: [toMain.port2, toSupervisor.port2],
+    workerData: { connection, main: toMain.port2, ring: ringBuffer, interrupt: interrupt.buffer },
+    transferList: [toMain.port2],
     stdout: false,
     stderr: false,
   });
@@ -262,7 +265,7 @@ export function startKernel(connectionFile: string): void {
     process.exit(1);
   });
   hub.on("message", onMessage);
-  setOutputHub(toSupervisor.port1);
+  setOutputRing(ringBuffer);
   warm();
   setSinkChooser(() => cellSink(cell));
   addMainWaitHook(() => {
@@ -275,7 +278,7 @@ export function startKernel(connectionFile: string): void {
   process.on("unhandledRejection", (err) => process.stderr.write(`Unhandled rejection ${(err as Error)?.stack ?? err}\n`));
   vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: exportsProxy(), require: cellRequire(cwd) });
   captureMainOutput();
-  setMainPrint((text) => send({ type: "output", cell, name: "stdout", text }));
+  setMainPrint((text) => ring.write(cell, 0, text));
   // Compile something now so that the first cell does not wait for TypeScript to load.
   setImmediate(() => (converter ??= loadConverter()));
 }

@@ -1,16 +1,20 @@
 /**
  * The "cell" sink: in the kernel, a thread's output goes to the cell that
- * started it. The pool worker posts each write straight to the kernel's I/O
- * thread on a port of its own; postMessage is delivered at once, even while
- * this thread then blocks, and whatever the main thread is doing.
+ * started it. Each write goes into the kernel's shared output ring (ring.ts),
+ * which the kernel's I/O thread reads: it is there before `print` returns,
+ * whatever the main thread is doing, and in one order with every other
+ * thread's output.
  */
-import { workerData, type MessagePort } from "worker_threads";
+import { workerData } from "worker_threads";
+import { OutputRing } from "./ring";
 import { registerSinkKind, type SinkDescriptor, type Stream } from "./sink";
 
 const decoder = new TextDecoder();
+let ring: OutputRing | undefined;
 
-function outputPort(): MessagePort | undefined {
-  return workerData && typeof workerData === "object" ? (workerData.outputPort as MessagePort | undefined) : undefined;
+function outputRing(): OutputRing | undefined {
+  const sab = workerData && typeof workerData === "object" ? (workerData.outputRing as SharedArrayBuffer | undefined) : undefined;
+  return sab ? (ring ??= new OutputRing(sab)) : undefined;
 }
 
 /** The descriptor of the sink for cell `cell`. */
@@ -19,13 +23,12 @@ export function cellSink(cell: number): SinkDescriptor {
 }
 
 registerSinkKind("cell", (desc) => {
-  const port = outputPort();
-  if (!port) throw new Error("threadlab: a cell sink opened outside the kernel's pool");
+  const out = outputRing();
+  if (!out) throw new Error("threadlab: a cell sink opened outside the kernel's pool");
   const cell = desc.cell as number;
   return {
     write(stream: Stream, data: string | Uint8Array) {
-      const text = typeof data === "string" ? data : decoder.decode(data);
-      if (text) port.postMessage({ cell, name: stream, text });
+      out.write(cell, stream === "stdout" ? 0 : 1, typeof data === "string" ? data : decoder.decode(data));
     },
   };
 });

@@ -55,16 +55,16 @@ function drain(): void {
   for (let m = receiveMessageOnPort(control); m; m = receiveMessageOnPort(control)) handle(m.message as ToMain);
 }
 
-let hub: MessagePort | undefined;
+let outputRing: SharedArrayBuffer | undefined;
 
 /**
- * In the kernel: gives the pool a port to the kernel's I/O thread, so that
- * every pool worker can send output there directly. Call it before the first
- * thread starts (the kernel loads threadlab with THREADLAB_LAZY_POOL=1).
+ * In the kernel: gives every pool worker the shared ring that carries cell
+ * output to the kernel's I/O thread. Call it before the first thread starts
+ * (the kernel loads threadlab with THREADLAB_LAZY_POOL=1).
  */
-export function setOutputHub(port: MessagePort): void {
-  if (supervisor) throw new RuntimeError("setOutputHub() must come before the pool starts");
-  hub = port;
+export function setOutputRing(ring: SharedArrayBuffer): void {
+  if (supervisor) throw new RuntimeError("setOutputRing() must come before the pool starts");
+  outputRing = ring;
 }
 
 function ensureSupervisor(): void {
@@ -72,7 +72,7 @@ function ensureSupervisor(): void {
   const s = sharedState();
   const { port1, port2 } = new MessageChannel();
   control = port1;
-  const transferList: MessagePort[] = hub ? [port2, hub] : [port2];
+  const transferList: MessagePort[] = [port2];
   supervisor = createWorker(path.join(__dirname, "supervisor.js"), {
     workerData: {
       threadlab: { buffers: s.buffers, index: -1 },
@@ -80,7 +80,7 @@ function ensureSupervisor(): void {
       reply: reply.buffer,
       poolMin: POOL_MIN,
       idleSeconds: IDLE_SECONDS,
-      hub,
+      outputRing,
     },
     transferList,
   });

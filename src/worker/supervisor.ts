@@ -21,8 +21,8 @@ interface Setup {
   reply: SharedArrayBuffer;
   poolMin: number;
   idleSeconds: number;
-  /** In the kernel: a port to its I/O thread, which gets a port from every pool worker. */
-  hub?: MessagePort;
+  /** In the kernel: the shared output ring every pool worker writes cell output to. */
+  outputRing?: SharedArrayBuffer;
 }
 
 const setup = workerData as Setup;
@@ -58,18 +58,11 @@ function spawn(state: number): number {
   Atomics.add(counters, C.WORKERS_BOOTING, 1);
   const { port1, port2 } = new MessageChannel();
   const transferList: MessagePort[] = [port2];
-  let outputPort: MessagePort | undefined;
-  if (setup.hub) {
-    const out = new MessageChannel();
-    setup.hub.postMessage({ type: "workerPort", port: out.port1 }, [out.port1]);
-    outputPort = out.port2;
-    transferList.push(out.port2);
-  }
   const worker = createWorker(entry, {
     workerData: {
       threadlab: { buffers, index },
       mainPort: port2,
-      outputPort,
+      outputRing: setup.outputRing,
       poolMin: setup.poolMin,
       idleSeconds: setup.idleSeconds,
     },

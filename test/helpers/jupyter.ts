@@ -93,7 +93,7 @@ export interface Recorded {
   at: number;
   parent: string;
   type: string;
-  content: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  content: any;  
 }
 
 /** A kernel and every IOPub message it sends, with arrival times. */

@@ -41,6 +41,19 @@ t1.start();
     expect(k.of(a.id, "execute_result")[0].content.data["text/plain"]).toBe("'started'");
   });
 
+  test("output keeps causal order: what a thread printed before join() returned comes before main's next line", async () => {
+    const a = await k.run(`
+function say(n: number) { print("thread " + n); }
+for (let i = 0; i < 30; i++) {
+  const t = new Thread({ target: say, args: [i] });
+  t.start();
+  t.join();
+  print("main " + i);
+}`);
+    const want = Array.from({ length: 30 }, (_, i) => `thread ${i}\nmain ${i}\n`).join("");
+    expect(k.text(a.id)).toBe(want);
+  });
+
   test("thread output streams live into its cell while a later cell busy-loops", async () => {
     const a = await k.run(`
 function slow() { for (let i = 0; i < 5; i++) { print("live " + i); sleep(0.2); } }

@@ -8,9 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import { jupyterMissing } from "../helpers/jupyter";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const build = require("../../notebooks/build.js") as { kernelspecPath(): string; execute(file: string, jupyterPath: string): number };
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const lessons = require("../../notebooks/lessons.js") as Array<{ file: string }>;
 
 const NOTEBOOKS = path.join(__dirname, "..", "..", "notebooks");

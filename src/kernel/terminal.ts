@@ -1,0 +1,130 @@
+/**
+ * Runs notebooks in the terminal through a real threadlab kernel, cell by
+ * cell, printing each output the moment the kernel sends it (thread output
+ * included). It speaks the Jupyter protocol over ZeroMQ, as a notebook
+ * front end does, so what you see is what a notebook would get.
+ */
+import { spawn } from "child_process";
+import { randomBytes } from "crypto";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as zmq from "zeromq";
+import { decode, encode, type ConnectionInfo, type Message } from "./wire";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+}
+
+const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
+const red = (s: string) => (process.stderr.isTTY ? `\x1b[31m${s}\x1b[0m` : s);
+
+/** Runs every code cell of each notebook, each in a fresh kernel; returns the number of cells that failed. */
+export async function runNotebooks(files: string[], cwd: string): Promise<number> {
+  let failed = 0;
+  for (const file of files) failed += await runNotebook(file, cwd);
+  return failed;
+}
+
+async function runNotebook(file: string, cwd: string): Promise<number> {
+  const conn: ConnectionInfo = {
+    transport: "tcp",
+    ip: "127.0.0.1",
+    key: randomBytes(16).toString("hex"),
+    signature_scheme: "hmac-sha256",
+    shell_port: await freePort(),
+    iopub_port: await freePort(),
+    stdin_port: await freePort(),
+    control_port: await freePort(),
+    hb_port: await freePort(),
+  };
+  const connFile = path.join(mkdtempSync(path.join(os.tmpdir(), "threadlab-conn-")), "kernel.json");
+  writeFileSync(connFile, JSON.stringify(conn));
+  const kernel = spawn(process.execPath, [path.join(__dirname, "..", "cli.js"), "kernel", "-f", connFile], { cwd, stdio: ["ignore", "inherit", "inherit"] });
+  const shell = new zmq.Dealer();
+  const iopub = new zmq.Subscriber();
+  shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
+  iopub.connect(`tcp://127.0.0.1:${conn.iopub_port}`);
+  iopub.subscribe();
+  const session = `terminal-${process.pid}`;
+  let failed = 0;
+
+  const waiting = new Map<string, (m: Message) => void>();
+  void (async () => {
+    for await (const frames of iopub) {
+      const m = decode(conn.key, frames as Buffer[]);
+      const parent = (m.parent_header as { msg_id?: string }).msg_id ?? "";
+      const c = m.content;
+      switch (m.header.msg_type) {
+        case "stream":
+          (c.name === "stderr" ? process.stderr : process.stdout).write(c.text);
+          break;
+        case "execute_result":
+          process.stdout.write(`${dim("Out:")} ${c.data["text/plain"]}\n`);
+          break;
+        case "display_data":
+          process.stdout.write(`${dim("[display]")} ${c.data["text/plain"] ?? Object.keys(c.data).join(", ")}\n`);
+          break;
+        case "error":
+          process.stderr.write(red(c.traceback.join("\n")) + "\n");
+          break;
+        case "status":
+          if (c.execution_state === "idle") waiting.get(parent)?.(m);
+          break;
+      }
+    }
+  })();
+
+  const request = async (msgType: string, content: unknown, timeoutMs = 600000): Promise<void> => {
+    const frames = encode(conn.key, session, msgType, content);
+    const header = JSON.parse(frames[2].toString());
+    const idle = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${msgType}`)), timeoutMs);
+      waiting.set(header.msg_id, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await shell.send(frames);
+    const r = decode(conn.key, (await shell.receive()) as Buffer[]);
+    if (r.content.status === "error") failed++;
+    await idle;
+  };
+
+  try {
+    // IOPub (PUB/SUB) drops what is published before the subscription is in place: ask for
+    // kernel_info until its status messages come through, as Jupyter's own clients do.
+    for (let tries = 0; ; tries++) {
+      try {
+        await request("kernel_info_request", {}, 1000);
+        break;
+      } catch (err) {
+        if (tries > 60) throw err;
+      }
+    }
+    const nb = JSON.parse(readFileSync(file, "utf8")) as { cells: Array<{ cell_type: string; source: string | string[] }> };
+    process.stdout.write(`\n━━ ${path.basename(file)} ━━\n`);
+    for (const cell of nb.cells) {
+      const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+      if (cell.cell_type === "markdown" && /^# /.test(source)) process.stdout.write(dim(source.split("\n")[0]) + "\n");
+      if (cell.cell_type !== "code") continue;
+      process.stdout.write(dim(source.split("\n").map((l) => `│ ${l}`).join("\n")) + "\n");
+      await request("execute_request", { code: source, silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
+    }
+    await shell.send(encode(conn.key, session, "shutdown_request", { restart: false }));
+  } finally {
+    setTimeout(() => kernel.kill("SIGTERM"), 1000).unref();
+    await new Promise((r) => kernel.once("exit", r));
+    shell.close();
+    iopub.close();
+  }
+  return failed;
+}

@@ -13,7 +13,8 @@ import * as path from "path";
 import * as zmq from "zeromq";
 import { decode, encode, type ConnectionInfo, type Message } from "./wire";
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.listen(0, "127.0.0.1", () => {

@@ -48,6 +48,7 @@ export const W = {
   THREAD_STATE: 3, // the slot word of the thread it runs, to tell whether it is still the same thread
   DAEMON: 4, // whether the thread it runs is a daemon (shutdown() stops those)
   GEN: 5, // bumped each time a new worker takes the slot
+  SINK_CELL: 6, // the cell its thread's output goes to (kernel), or -1 for the terminal
   STRIDE: 8,
 } as const;
 

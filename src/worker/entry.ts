@@ -246,6 +246,7 @@ async function run(task: Task): Promise<void> {
   Atomics.store(s.workers, at + W.THREAD_SLOT, task.ref.slot);
   Atomics.store(s.workers, at + W.THREAD_STATE, task.ref.word);
   Atomics.store(s.workers, at + W.DAEMON, task.daemon ? 1 : 0);
+  Atomics.store(s.workers, at + W.SINK_CELL, task.sink.kind === "cell" ? (task.sink.cell as number) : -1);
   setCurrentSink(openSink(task.sink));
   setCurrentThread(Thread.view({ ref: task.ref, ident: task.ident, name: task.name, daemon: task.daemon, worker: index }));
   try {

@@ -8,6 +8,7 @@ import * as path from "path";
 import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from "worker_threads";
 import { C, MAX_WORKERS, W, WS, type SharedBuffers } from "../sync/layout";
 import { openSink, TERMINAL } from "../output/sink";
+import { cellSink } from "../output/cell-sink";
 import { userStack } from "../thread/excepthook";
 import { holderIdOfWorker, releaseIfHeldBy } from "../output/output-lock";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
@@ -125,7 +126,9 @@ function onExit(index: number, worker: Worker): void {
     const err = deaths.get(index);
     if (err && isSlotAlive(ref)) {
       const name = aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
-      report({ name, sink: TERMINAL }, err);
+      // The thread's own cell in the kernel (the worker noted it), else the terminal.
+      const cell = Atomics.load(workers, i + W.SINK_CELL);
+      report({ name, sink: cell >= 0 && setup.outputRing ? cellSink(cell) : TERMINAL }, err);
     }
     finishSlot(ref);
   }

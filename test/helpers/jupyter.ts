@@ -6,11 +6,11 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "child_process";
 import { createWriteStream, existsSync, mkdtempSync } from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
 import WebSocket from "ws";
+import { freePort } from "../../src/kernel/terminal";
 
 export const JUPYTER = "/usr/bin/jupyter-notebook";
 const ROOT = path.join(__dirname, "..", "..");
@@ -37,24 +37,14 @@ export function installKernelspec(): string {
   return path.join(prefix, "share", "jupyter");
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
 export async function startServer(dir = mkdtempSync(path.join(os.tmpdir(), "threadlab-nb-"))): Promise<Server> {
   const jupyterPath = installKernelspec();
   const token = Math.random().toString(36).slice(2);
   const child: ChildProcess = spawn(
     JUPYTER,
     ["--no-browser", "--allow-root", `--port=${await freePort()}`, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=50", `--notebook-dir=${dir}`, "--ip=127.0.0.1"],
-    { env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: mkdtempSync(path.join(os.tmpdir(), "jrt-")) }, stdio: ["ignore", "pipe", "pipe"] },
+    // Each kernel worker's heap is capped, so that the out-of-memory test is quick.
+    { env: { ...process.env, THREADLAB_WORKER_MAX_OLD_MB: "256", JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: mkdtempSync(path.join(os.tmpdir(), "jrt-")) }, stdio: ["ignore", "pipe", "pipe"] },
   );
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let log = "";

@@ -145,9 +145,15 @@ const q = new Thread({ target: quits }); q.start(); q.join();
 q.isAlive()`);
     expect(k.text(a.id)).toBe("bye\n");
     expect(k.of(a.id, "execute_result")[0].content.data["text/plain"]).toBe("false");
-    const b = await k.run(`1 + 1`);
-    expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("2");
-  });
+    const b = await k.run(`
+function hog() { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(Math.random())); }
+const h = new Thread({ target: hog, name: "hog" }); h.start(); h.join();
+h.isAlive()`);
+    expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("false");
+    expect(k.text(b.id, "stderr")).toMatch(/^Exception in thread hog:\nError \[ERR_WORKER_OUT_OF_MEMORY\]/);
+    const c = await k.run(`1 + 1`);
+    expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("2");
+  }, 60000);
 
   test("errors are error messages with ename, evalue and traceback", async () => {
     const a = await k.run(`throw new RangeError("out of range")`);

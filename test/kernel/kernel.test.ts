@@ -151,9 +151,16 @@ const h = new Thread({ target: hog, name: "hog" }); h.start(); h.join();
 h.isAlive()`);
     expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("false");
     expect(k.text(b.id, "stderr")).toMatch(/^Exception in thread hog:\nError \[ERR_WORKER_OUT_OF_MEMORY\]/);
+    // A thread that loops forever keeps its worker; the kernel goes on.
+    await k.run(`new Thread({ target: () => { for (;;) {} }, daemon: true }).start();`);
     const c = await k.run(`1 + 1`);
     expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("2");
   }, 60000);
+
+  test("top-level await, and a last expression as execute_result", async () => {
+    const a = await k.run(`const waited = await new Promise<number>((r) => setTimeout(() => r(41), 20));\nwaited + 1`);
+    expect(k.of(a.id, "execute_result")[0].content.data["text/plain"]).toBe("42");
+  });
 
   test("errors are error messages with ename, evalue and traceback", async () => {
     const a = await k.run(`throw new RangeError("out of range")`);

@@ -1,0 +1,88 @@
+/**
+ * The kernel answers kernel_info at once, even while it is still loading
+ * TypeScript (tslab could miss a kernel_info_request that came during
+ * start-up), and `threadlab install` writes kernelspecs where Jupyter looks.
+ */
+import { spawn } from "child_process";
+import { randomBytes } from "crypto";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zmq from "zeromq";
+import { freePort } from "../../src/kernel/terminal";
+import { decode, encode } from "../../src/kernel/wire";
+// The built installer: kernel.json points at dist/cli.js next to it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { kernelsDir, install } = require("../../dist/kernel/install") as typeof import("../../src/kernel/install");
+
+const ROOT = path.join(__dirname, "..", "..");
+
+test("kernel_info is answered during start-up, then cells run", async () => {
+  const conn = {
+    transport: "tcp",
+    ip: "127.0.0.1",
+    key: randomBytes(8).toString("hex"),
+    signature_scheme: "hmac-sha256",
+    shell_port: await freePort(),
+    iopub_port: await freePort(),
+    stdin_port: await freePort(),
+    control_port: await freePort(),
+    hb_port: await freePort(),
+  };
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "tl-conn-")), "k.json");
+  writeFileSync(file, JSON.stringify(conn));
+  const started = Date.now();
+  const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "kernel", "-f", file], { stdio: "ignore" });
+  const shell = new zmq.Dealer({ receiveTimeout: 200 });
+  shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
+  try {
+    // Sent right away, before the kernel has bound its sockets: zmq queues it until it can connect.
+    await shell.send(encode(conn.key, "test", "kernel_info_request", {}));
+    let reply;
+    for (let tries = 0; !reply && tries < 150; tries++) {
+      try {
+        reply = decode(conn.key, (await shell.receive()) as Buffer[]);
+      } catch {
+        /* not yet */
+      }
+    }
+    const answeredAfter = Date.now() - started;
+    expect(reply?.header.msg_type).toBe("kernel_info_reply");
+    expect(reply?.content.implementation).toBe("threadlab");
+    expect(reply?.content.language_info.name).toBe("typescript");
+    // Answered by the I/O thread, before TypeScript (which takes seconds) is loaded.
+    expect(answeredAfter).toBeLessThan(5000);
+    shell.receiveTimeout = 60000;
+    await shell.send(encode(conn.key, "test", "execute_request", { code: "6 * 7", silent: false, store_history: true, user_expressions: {}, allow_stdin: false }));
+    const done = decode(conn.key, (await shell.receive()) as Buffer[]);
+    expect(done.content.status).toBe("ok");
+    await shell.send(encode(conn.key, "test", "shutdown_request", { restart: false }));
+    await new Promise((r) => kernel.once("exit", r));
+  } finally {
+    shell.close();
+    kernel.kill();
+  }
+}, 90000);
+
+test("threadlab install writes kernel.json and logos where each option says", () => {
+  const prefix = mkdtempSync(path.join(os.tmpdir(), "tl-prefix-"));
+  const dir = install({ prefix });
+  expect(dir).toBe(path.join(prefix, "share", "jupyter", "kernels", "threadlab"));
+  const spec = JSON.parse(readFileSync(path.join(dir, "kernel.json"), "utf8"));
+  expect(spec.display_name).toBe("TypeScript (threadlab)");
+  expect(spec.interrupt_mode).toBe("message");
+  expect(spec.argv.slice(-3)).toEqual(["kernel", "-f", "{connection_file}"]);
+  expect(existsSync(spec.argv[1])).toBe(true);
+  const png = readFileSync(path.join(dir, "logo-64x64.png"));
+  expect(png.subarray(1, 4).toString()).toBe("PNG");
+  expect(png.readUInt32BE(16)).toBe(64);
+  const saved = { ...process.env };
+  try {
+    process.env.JUPYTER_DATA_DIR = "/data/jupyter";
+    expect(kernelsDir({ user: true })).toBe("/data/jupyter/kernels");
+    process.env.VIRTUAL_ENV = "/venv";
+    expect(kernelsDir({ sysPrefix: true })).toBe("/venv/share/jupyter/kernels");
+  } finally {
+    process.env = saved;
+  }
+});

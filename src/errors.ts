@@ -71,3 +71,12 @@ export function describe(value: unknown): string {
 export function argError(where: string, what: string, expected: string, got: unknown): TypeError {
   return new TypeError(`${where} expected \`${what}\` to be ${expected}, got ${describe(got)}`);
 }
+
+/** Python's threading.BrokenBarrierError: the barrier was broken (aborted, reset, or a wait timed out). */
+export class BrokenBarrierError extends RuntimeError {
+  constructor(message?: string) {
+    super(message);
+    this.name = "BrokenBarrierError";
+  }
+}
+ERROR_CLASSES.BrokenBarrierError = BrokenBarrierError;

@@ -13,6 +13,7 @@ export {
   NameError,
   KeyboardInterrupt,
   DataCloneError,
+  BrokenBarrierError,
 } from "./errors";
 export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent, getNativeId } from "./thread/thread";
 export type { ThreadOptions } from "./thread/thread";
@@ -20,6 +21,12 @@ export { excepthook, setExcepthook, getExcepthook } from "./thread/excepthook";
 export type { ExceptHookArgs, Excepthook } from "./thread/excepthook";
 export { local } from "./thread/local";
 export { Lock } from "./sync/lock";
+export { RLock } from "./sync/rlock";
+export { Condition } from "./sync/condition";
+export { Semaphore, BoundedSemaphore } from "./sync/semaphore";
+export { Event } from "./sync/event";
+export { Barrier } from "./sync/barrier";
+export { Timer } from "./thread/timer";
 export { sleep, TIMEOUT_MAX } from "./sync/wait";
 export { Value, SharedArray } from "./shared/value";
 export type { Typecode } from "./shared/value";

@@ -68,6 +68,8 @@ export interface SharedBuffers {
   threads: SharedArrayBuffer;
   names: SharedArrayBuffer;
   workers: SharedArrayBuffer;
+  /** One wait word per thread slot, plus one for the main thread (index MAX_THREADS): Condition waiters sleep on it. */
+  waiters: SharedArrayBuffer;
 }
 
 export function createSharedBuffers(): SharedBuffers {
@@ -76,5 +78,6 @@ export function createSharedBuffers(): SharedBuffers {
     threads: new SharedArrayBuffer(MAX_THREADS * T.STRIDE * 4),
     names: new SharedArrayBuffer(MAX_THREADS * NAME_BYTES),
     workers: new SharedArrayBuffer(MAX_WORKERS * W.STRIDE * 4),
+    waiters: new SharedArrayBuffer((MAX_THREADS + 1) * 4),
   };
 }

@@ -12,6 +12,7 @@ export interface Shared {
   threads: Int32Array;
   names: Uint8Array;
   workers: Int32Array;
+  waiters: Int32Array;
 }
 
 let shared: Shared | undefined;
@@ -32,6 +33,7 @@ export function sharedState(): Shared {
     threads: new Int32Array(buffers.threads),
     names: new Uint8Array(buffers.names),
     workers: new Int32Array(buffers.workers),
+    waiters: new Int32Array(buffers.waiters),
   };
   if (!workerSetup) {
     Atomics.store(shared.counters, C.NEXT_IDENT, 1);

@@ -15,6 +15,8 @@ export interface Task {
   args: unknown;
   /** The custom excepthook, if one is set. */
   hook: Program | null;
+  /** For a Timer: wait on `finished` (an encoded Event) up to `interval` seconds, run only if not set. */
+  timer?: { finished: unknown; interval: number };
 }
 
 let running: Task | undefined;

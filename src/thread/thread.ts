@@ -150,6 +150,8 @@ export class Thread<A extends unknown[] = unknown[]> {
     const ref = allocSlot(ident, this.#name, this.#daemon);
     const sink: SinkDescriptor = currentTask()?.sink ?? chooseSink();
     const task: Task = { ref, ident, name: this.#name, daemon: this.#daemon, sink, program, args, hook };
+    const timer = this.timerInfo();
+    if (timer) task.timer = { finished: encode(timer.finished, "a Timer's event"), interval: timer.interval };
     try {
       this.#worker = launcher.launch(task) ?? -1;
     } catch (err) {
@@ -161,6 +163,11 @@ export class Thread<A extends unknown[] = unknown[]> {
     this.#ident = ident;
     if (objects.size >= 256) forgetEnded();
     objects.set(ident, this);
+  }
+
+  /** @internal Timer's hook: the event and interval the worker waits on before the target. */
+  protected timerInfo(): { finished: unknown; interval: number } | undefined {
+    return undefined;
   }
 
   /**

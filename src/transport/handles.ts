@@ -22,6 +22,13 @@ export function registerHandleType(type: string, revive: Reviver): void {
   revivers.set(type, revive);
 }
 
+/** Rebuilds a handle made by an object's [HANDLE]() (for objects whose state holds other handles). */
+export function revive(handle: Handle): unknown {
+  const fn = revivers.get(handle.type);
+  if (!fn) throw new DataCloneError(`unknown threadlab object type ${handle.type}`);
+  return fn(handle.state);
+}
+
 export function isShareable(value: unknown): value is { [HANDLE](): Handle } {
   return typeof value === "object" && value !== null && typeof (value as never)[HANDLE] === "function";
 }

@@ -11,10 +11,10 @@ import { availableParallelism } from "os";
 import { createRequire } from "module";
 import { pathToFileURL } from "url";
 import { promisify } from "util";
-import * as vm from "vm";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "worker_threads";
 import * as api from "../index";
-import { decode, frozenView } from "../transport/handles";
+import { decode } from "../transport/handles";
+import { programCode, runFactory } from "../transport/rebuild";
 import { addResolver, type Binding, type Program, type Resolved } from "../transport/resolve";
 import { installCapture, setCurrentSink } from "../output/capture";
 import { openSink, TERMINAL } from "../output/sink";
@@ -104,9 +104,6 @@ function cleanUp(before: Map<string, Function[]>): void { // eslint-disable-line
 
 // ---- rebuilding a program ---------------------------------------------------------------------
 
-/** The file name a thread's rebuilt code shows in stack traces. */
-const THREAD_FILE = "<thread>";
-const factories = new Map<string, (values: unknown[], frozen: unknown) => unknown>();
  
 const tslib = require("tslib") as Record<string, (m: unknown) => unknown>;
 let received = new Map<string, { binding: Binding; value?: unknown }>();
@@ -163,29 +160,13 @@ async function valueOf(b: Binding): Promise<unknown> {
 
 /** Evaluates a program to its target function (or class). */
 async function instantiate(program: Program, remember: boolean): Promise<unknown> {
-  const lines = ['"use strict";'];
-  program.bindings.forEach((b, n) => {
-    if (b.kind === "source") lines.push(`const ${b.name} = ${b.expr};`);
-    else if (b.kind === "namespace") {
-      const members = b.members.map(([prop, internal]) => `${JSON.stringify(prop)}: ${internal}`).join(", ");
-      lines.push(`const ${b.name} = __frozen({ ${members} }, ${JSON.stringify(b.name)});`);
-    } else lines.push(`const ${b.name} = __values[${n}];`);
-  });
-  lines.push(`return ${program.entry};`);
-  const code = lines.join("\n");
-  let factory = factories.get(code);
-  if (!factory) {
-    if (factories.size > 200) factories.clear();
-    factory = vm.compileFunction(code, ["__values", "__frozen"], { filename: THREAD_FILE }) as (v: unknown[], f: unknown) => unknown;
-    factories.set(code, factory);
-  }
   const values: unknown[] = [];
   for (const b of program.bindings) values.push(await valueOf(b));
   if (remember) {
     received = new Map();
     program.bindings.forEach((b, n) => received.set(b.name, { binding: b, value: values[n] }));
   }
-  return (factory as (v: unknown[], f: unknown) => unknown)(values, frozenView);
+  return runFactory(programCode(program), values);
 }
 
 // A thread that starts a thread passes on the names it received itself.
@@ -251,11 +232,15 @@ async function run(task: Task): Promise<void> {
   setCurrentThread(Thread.view({ ref: task.ref, ident: task.ident, name: task.name, daemon: task.daemon, worker: index }));
   try {
     const args = decode(task.args, true, "args") as unknown[];
-    if (task.program) {
+    // A Timer waits first, and runs its function only if it was not cancelled meanwhile.
+    const finished = task.timer ? (decode(task.timer.finished, false, "finished") as { wait(t: number): boolean; isSet(): boolean; set(): void }) : undefined;
+    if (finished) finished.wait(task.timer!.interval);
+    if (task.program && !(finished && finished.isSet())) {
       const target = (await instantiate(task.program, true)) as (...a: unknown[]) => unknown;
       const result = target(...args);
       if (result && typeof (result as { then?: unknown }).then === "function") await result;
     }
+    finished?.set();
   } catch (err) {
     await reportException(err, task);
   }

@@ -1,0 +1,68 @@
+/**
+ * `Event`, as Python's `threading.Event`: a flag that threads wait for, on a
+ * `Condition` over a plain `Lock`.
+ */
+import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { Condition } from "./condition";
+import { Lock } from "./lock";
+import { checkTimeout } from "./wait";
+
+export class Event {
+  readonly #flag: Int32Array;
+  readonly #cond: Condition;
+
+  constructor(state?: { sab: SharedArrayBuffer; cond: Condition }) {
+    this.#flag = new Int32Array(state?.sab ?? new SharedArrayBuffer(4));
+    this.#cond = state?.cond ?? new Condition(new Lock());
+  }
+
+  /** Whether the flag is set. */
+  isSet(): boolean {
+    return Atomics.load(this.#flag, 0) === 1;
+  }
+
+  /** Sets the flag and wakes every waiting thread. */
+  set(): void {
+    this.#cond.with(() => {
+      Atomics.store(this.#flag, 0, 1);
+      this.#cond.notifyAll();
+    });
+  }
+
+  /** Clears the flag; later `wait()`s block until `set()` again. */
+  clear(): void {
+    this.#cond.with(() => Atomics.store(this.#flag, 0, 0));
+  }
+
+  /**
+   * Waits until the flag is set, at most `timeout` **seconds** (none: no limit).
+   * Returns true if it was set — also when a `clear()` followed the `set()` that woke
+   * this thread — and false on timeout.
+   */
+  wait(timeout?: number | null): boolean {
+    const t = checkTimeout("wait()", timeout, true);
+    return this.#cond.with(() => {
+      let signaled = Atomics.load(this.#flag, 0) === 1;
+      if (!signaled) signaled = this.#cond.wait(t);
+      return signaled;
+    });
+  }
+
+  toString(): string {
+    return `<Event ${this.isSet() ? "set" : "unset"}>`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  [HANDLE](): Handle {
+    return { type: "Event", state: { sab: this.#flag.buffer, cond: this.#cond[HANDLE]() } };
+  }
+}
+
+registerHandleType("Event", (s) => {
+  const st = s as { sab: SharedArrayBuffer; cond: Handle };
+  return new Event({ sab: st.sab, cond: revive(st.cond) as Condition });
+});

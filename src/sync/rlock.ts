@@ -1,0 +1,101 @@
+/**
+ * `RLock`, as Python's `threading.RLock`: a lock its owner may acquire again;
+ * it is free when the owner has released it as many times. Built on `Lock`,
+ * with the owner's ident and the count beside the lock word.
+ */
+import { RuntimeError } from "../errors";
+import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+import { myIdent } from "../thread/me";
+import { Lock, checkLockArgs, withAcquired } from "./lock";
+
+const OWNER = 1;
+const COUNT = 2;
+
+export class RLock {
+  /** @internal */ readonly sab: SharedArrayBuffer;
+  readonly #words: Int32Array;
+  readonly #lock: Lock;
+
+  constructor(sab?: SharedArrayBuffer) {
+    this.sab = sab ?? new SharedArrayBuffer(12);
+    this.#words = new Int32Array(this.sab);
+    this.#lock = new Lock({ sab: this.sab, offset: 0 });
+  }
+
+  /**
+   * Acquires the lock; if this thread already owns it, counts one more level and returns true at once.
+   * Otherwise as `Lock.acquire`: blocks (at most `timeout` **seconds**, -1 = no limit), or with
+   * `blocking = false` only tries. Returns whether it was acquired.
+   */
+  acquire(blocking = true, timeout: number = -1): boolean {
+    checkLockArgs("acquire()", blocking, timeout);
+    const me = myIdent();
+    if (Atomics.load(this.#words, OWNER) === me) {
+      Atomics.add(this.#words, COUNT, 1);
+      return true;
+    }
+    if (!this.#lock.acquire(blocking, timeout)) return false;
+    Atomics.store(this.#words, OWNER, me);
+    Atomics.store(this.#words, COUNT, 1);
+    return true;
+  }
+
+  /**
+   * Releases one level; the lock is free when the count reaches zero.
+   * @throws {RuntimeError} "cannot release un-acquired lock" when this thread does not own it.
+   */
+  release(): void {
+    if (Atomics.load(this.#words, OWNER) !== myIdent()) throw new RuntimeError("cannot release un-acquired lock");
+    if (Atomics.sub(this.#words, COUNT, 1) === 1) {
+      Atomics.store(this.#words, OWNER, 0);
+      this.#lock.release();
+    }
+  }
+
+  /** Whether some thread holds it. */
+  locked(): boolean {
+    return this.#lock.locked();
+  }
+
+  /** Python's `with rlock:`. */
+  with<R>(fn: () => R): R {
+    return withAcquired(this, fn);
+  }
+
+  /** @internal For Condition: whether the calling thread owns it. */
+  isOwned(): boolean {
+    return Atomics.load(this.#words, OWNER) === myIdent();
+  }
+
+  /** @internal For Condition.wait: release every level, returning what restores them. */
+  releaseSave(): number {
+    const count = Atomics.load(this.#words, COUNT);
+    Atomics.store(this.#words, COUNT, 0);
+    Atomics.store(this.#words, OWNER, 0);
+    this.#lock.release();
+    return count;
+  }
+
+  /** @internal Re-acquire after Condition.wait, with the saved count. */
+  acquireRestore(count: number): void {
+    this.#lock.acquire();
+    Atomics.store(this.#words, OWNER, myIdent());
+    Atomics.store(this.#words, COUNT, count);
+  }
+
+  toString(): string {
+    const owner = Atomics.load(this.#words, OWNER);
+    return `<${owner ? "locked" : "unlocked"} RLock object owner=${owner} count=${Atomics.load(this.#words, COUNT)}>`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  [HANDLE](): Handle {
+    return { type: "RLock", state: this.sab };
+  }
+}
+
+registerHandleType("RLock", (sab) => new RLock(sab as SharedArrayBuffer));

@@ -1,0 +1,131 @@
+/**
+ * `Semaphore` and `BoundedSemaphore`, as Python's: a counter guarded by a
+ * `Condition` on a plain `Lock`, as CPython builds them.
+ */
+import { ValueError, argError } from "../errors";
+import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { Condition } from "./condition";
+import { Lock, withAcquired } from "./lock";
+import { checkTimeout, deadline, remaining } from "./wait";
+
+const VALUE = 0;
+const INITIAL = 1;
+
+interface SemaphoreState {
+  sab: SharedArrayBuffer;
+  cond: unknown;
+}
+
+export class Semaphore {
+  /** @internal */ readonly words: Int32Array;
+  /** @internal */ readonly cond: Condition;
+
+  /**
+   * @param value the initial count. @default 1
+   * @throws {ValueError} "semaphore initial value must be >= 0".
+   */
+  constructor(value = 1, state?: { sab: SharedArrayBuffer; cond: Condition }) {
+    if (state) {
+      this.words = new Int32Array(state.sab);
+      this.cond = state.cond;
+      return;
+    }
+    if (typeof value !== "number" || !Number.isInteger(value)) throw argError(`${new.target.name}()`, "value", "a whole number", value);
+    if (value < 0) throw new ValueError("semaphore initial value must be >= 0");
+    this.words = new Int32Array(new SharedArrayBuffer(8));
+    Atomics.store(this.words, VALUE, value);
+    Atomics.store(this.words, INITIAL, value);
+    this.cond = new Condition(new Lock());
+  }
+
+  /**
+   * Takes one unit: at once if the count is above zero; otherwise waits for a
+   * release (at most `timeout` **seconds**), or with `blocking = false` does not wait.
+   * Returns whether it took one.
+   */
+  acquire(blocking = true, timeout: number | null = null): boolean {
+    if (typeof blocking !== "boolean") throw argError("acquire()", "blocking", "a boolean", blocking);
+    if (!blocking && timeout !== null && timeout !== undefined) throw new ValueError("can't specify timeout for non-blocking acquire");
+    const end = deadline(checkTimeout("acquire()", timeout, true));
+    return this.cond.with(() => {
+      while (Atomics.load(this.words, VALUE) === 0) {
+        if (!blocking) return false;
+        if (end !== Infinity) {
+          const left = remaining(end) / 1000;
+          if (left <= 0) return false;
+          this.cond.wait(left);
+        } else this.cond.wait();
+      }
+      Atomics.sub(this.words, VALUE, 1);
+      return true;
+    });
+  }
+
+  /**
+   * Gives back `n` units, waking up to `n` waiting threads.
+   * @throws {ValueError} "n must be one or more".
+   */
+  release(n = 1): void {
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new ValueError("n must be one or more");
+    this.cond.with(() => {
+      this.check(n);
+      Atomics.add(this.words, VALUE, n);
+      this.cond.notify(n);
+    });
+  }
+
+  /** @internal BoundedSemaphore's check. */
+  protected check(n: number): void {
+    void n;
+  }
+
+  /** Python's `with sem:`. */
+  with<R>(fn: () => R): R {
+    return withAcquired(this, fn);
+  }
+
+  /** The current count (Python's `_value`). */
+  get value(): number {
+    return Atomics.load(this.words, VALUE);
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} value=${this.value}>`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  [HANDLE](): Handle {
+    return { type: this.constructor.name, state: { sab: this.words.buffer, cond: this.cond[HANDLE]() } };
+  }
+}
+
+/** A semaphore whose count may never go above its initial value. */
+export class BoundedSemaphore extends Semaphore {
+  /** @throws {ValueError} "Semaphore released too many times". */
+  protected override check(n: number): void {
+    if (Atomics.load(this.words, VALUE) + n > Atomics.load(this.words, INITIAL)) {
+      throw new ValueError("Semaphore released too many times");
+    }
+  }
+
+  override toString(): string {
+    return `<BoundedSemaphore value=${this.value}/${Atomics.load(this.words, INITIAL)}>`;
+  }
+}
+
+function reviveCondition(h: unknown): Condition {
+  return revive(h as Handle) as Condition;
+}
+
+registerHandleType("Semaphore", (s) => {
+  const st = s as SemaphoreState;
+  return new Semaphore(0, { sab: st.sab, cond: reviveCondition(st.cond) });
+});
+registerHandleType("BoundedSemaphore", (s) => {
+  const st = s as SemaphoreState;
+  return new BoundedSemaphore(0, { sab: st.sab, cond: reviveCondition(st.cond) });
+});

@@ -29,6 +29,8 @@ export { Barrier } from "./sync/barrier";
 export { Timer } from "./thread/timer";
 export { sleep, TIMEOUT_MAX } from "./sync/wait";
 export { Value, SharedArray } from "./shared/value";
+export { Queue, LifoQueue, PriorityQueue, SimpleQueue, Empty, Full, ShutDown } from "./shared/queue";
+export type { QueueOptions } from "./shared/queue";
 export type { Typecode } from "./shared/value";
 export { print } from "./output/print";
 export { share } from "./transport/resolve";

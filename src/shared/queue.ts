@@ -272,9 +272,10 @@ export class Queue<T = unknown> {
   #take(): T {
     const used = Atomics.load(this.#w, USED);
     const view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, used);
-    const offsets: number[] = [];
-    for (let at = 0; at < used; at += 4 + view.getUint32(at, true)) offsets.push(at);
     const kind = Atomics.load(this.#w, KIND);
+    // FIFO takes the first record: no need to walk the others.
+    const offsets: number[] = [0];
+    if (kind !== FIFO) for (let at = 4 + view.getUint32(0, true); at < used; at += 4 + view.getUint32(at, true)) offsets.push(at);
     let pick = kind === LIFO ? offsets.length - 1 : 0;
     const read = (at: number) => deserialize(this.#bytes.slice(at + 4, at + 4 + view.getUint32(at, true))) as T;
     let item = read(offsets[pick]);

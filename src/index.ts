@@ -33,5 +33,10 @@ export { Queue, LifoQueue, PriorityQueue, SimpleQueue, Empty, Full, ShutDown } f
 export type { QueueOptions } from "./shared/queue";
 export type { Typecode } from "./shared/value";
 export { print } from "./output/print";
+export { Future, CancelledError, TimeoutError } from "./futures/future";
+export { ThreadPoolExecutor, asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from "./futures/executor";
+export type { ExecutorOptions } from "./futures/executor";
+/** @internal What an executor thread runs (it travels to the thread by this name). */
+export { executorWorker as __executorWorker } from "./futures/worker";
 export { share } from "./transport/resolve";
 export { shutdown } from "./worker/launch";

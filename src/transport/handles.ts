@@ -166,6 +166,8 @@ const DATE_WRITES = /^set/;
  */
 export function frozenView(value: unknown, what: string, path = what): unknown {
   if (typeof value !== "object" || value === null || isShareable(value)) return value;
+  // Shared memory is shared on purpose: a write to it reaches every thread, so it is not frozen.
+  if (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)) return value;
   const proto = Object.getPrototypeOf(value);
   if (proto === TypedArrayProto || Object.getPrototypeOf(proto) === TypedArrayProto) {
     return new Proxy(value as object, typedArrayTraps(what, path));

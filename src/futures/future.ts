@@ -1,0 +1,205 @@
+/**
+ * `Future`, as `concurrent.futures.Future`: the result of a call that runs in
+ * another thread. Its state and its result live in one growable shared
+ * buffer; the result travels by structured clone (v8.serialize), written by
+ * the thread that ran the call and read by whichever thread asks.
+ */
+import { deserialize, serialize } from "v8";
+import { DataCloneError, reviveError } from "../errors";
+import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
+import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+
+/** Python's concurrent.futures.CancelledError. */
+export class CancelledError extends Error {
+  constructor(message = "") {
+    super(message);
+    this.name = "CancelledError";
+  }
+}
+/** Python's TimeoutError (concurrent.futures.TimeoutError). */
+export class TimeoutError extends Error {
+  constructor(message = "") {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}
+
+export const PENDING = 0;
+export const RUNNING = 1;
+export const CANCELLED = 2;
+export const FINISHED = 3;
+
+const STATE = 0;
+const LENGTH = 1;
+const IS_ERROR = 2;
+const HEADER = 16;
+const MAX_RESULT = 64 * 1024 * 1024;
+
+export class Future<T = unknown> {
+  /** @internal */ readonly sab: SharedArrayBuffer;
+  readonly #w: Int32Array;
+  readonly #callbacks: Array<(f: Future<any>) => void> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  #watching = false;
+
+  constructor(sab?: SharedArrayBuffer) {
+    // Growable (ES2024, in Node 20): the result is written by whichever thread runs the call.
+    const Growable = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer;
+    this.sab = sab ?? new Growable(HEADER, { maxByteLength: HEADER + MAX_RESULT });
+    this.#w = new Int32Array(this.sab, 0, 4);
+  }
+
+  /** @internal */
+  get state(): number {
+    return Atomics.load(this.#w, STATE);
+  }
+
+  /** Cancels the call if it has not started; returns whether the future is cancelled. */
+  cancel(): boolean {
+    const s = Atomics.compareExchange(this.#w, STATE, PENDING, CANCELLED);
+    if (s === PENDING) {
+      Atomics.notify(this.#w, STATE);
+      this.#runCallbacks();
+      return true;
+    }
+    return s === CANCELLED;
+  }
+
+  cancelled(): boolean {
+    return this.state === CANCELLED;
+  }
+
+  running(): boolean {
+    return this.state === RUNNING;
+  }
+
+  /** Whether the call finished or was cancelled. */
+  done(): boolean {
+    const s = this.state;
+    return s === CANCELLED || s === FINISHED;
+  }
+
+  /**
+   * The call's return value, waiting for it at most `timeout` **seconds** (none: no limit).
+   * @throws the call's own error, if it threw.
+   * @throws {CancelledError} if the future was cancelled.
+   * @throws {TimeoutError} if it did not finish in time.
+   */
+  result(timeout?: number | null): T {
+    this.#wait(timeout);
+    if (this.state === CANCELLED) throw new CancelledError();
+    const value = this.#read();
+    if (Atomics.load(this.#w, IS_ERROR)) throw value;
+    return value as T;
+  }
+
+  /** The error the call threw, or null; waits as `result()` does. */
+  exception(timeout?: number | null): unknown {
+    this.#wait(timeout);
+    if (this.state === CANCELLED) throw new CancelledError();
+    return Atomics.load(this.#w, IS_ERROR) ? this.#read() : null;
+  }
+
+  /**
+   * Calls `fn(future)` when the future is done (at once if it is). It runs in
+   * this thread, on its event loop (or at once if already done).
+   */
+  addDoneCallback(fn: (f: Future<T>) => void): void {
+    if (typeof fn !== "function") throw new TypeError("addDoneCallback() expected a function");
+    if (this.done()) {
+      fn(this);
+      return;
+    }
+    this.#callbacks.push(fn);
+    if (!this.#watching) {
+      this.#watching = true;
+      void this.#watch();
+    }
+  }
+
+  async #watch(): Promise<void> {
+    for (let s = this.state; s === PENDING || s === RUNNING; s = this.state) {
+      const r = Atomics.waitAsync(this.#w, STATE, s);
+      if (r.async) await r.value;
+    }
+    this.#runCallbacks();
+  }
+
+  #runCallbacks(): void {
+    for (const fn of this.#callbacks.splice(0)) {
+      try {
+        fn(this);
+      } catch (err) {
+        process.stderr.write(`exception calling callback for ${String(this)}\n${(err as Error)?.stack ?? err}\n`);
+      }
+    }
+  }
+
+  #wait(timeout?: number | null): void {
+    const end = deadline(checkTimeout("result()", timeout, true));
+    for (let s = this.state; s === PENDING || s === RUNNING; s = this.state) {
+      const left = remaining(end);
+      if (left === 0) throw new TimeoutError();
+      waitWord(this.#w, STATE, s, left);
+    }
+  }
+
+  #read(): unknown {
+    const len = Atomics.load(this.#w, LENGTH);
+    const value = deserialize(new Uint8Array(this.sab, HEADER, len).slice());
+    if (Atomics.load(this.#w, IS_ERROR)) return reviveError(value as { name: string; message: string; stack?: string });
+    return value;
+  }
+
+  /** @internal The running thread claims the call; false if it was cancelled first. */
+  setRunningOrNotifyCancel(): boolean {
+    return Atomics.compareExchange(this.#w, STATE, PENDING, RUNNING) === PENDING;
+  }
+
+  /** @internal */
+  setResult(value: unknown): void {
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(value);
+    } catch (err) {
+      this.setException(new DataCloneError(`the result cannot be sent back: ${(err as Error).message}`));
+      return;
+    }
+    this.#finish(bytes, false);
+  }
+
+  /** @internal */
+  setException(err: unknown): void {
+    const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { name: "Error", message: String(err) };
+    this.#finish(serialize(e), true);
+  }
+
+  #finish(bytes: Uint8Array, isError: boolean): void {
+    if (bytes.length > MAX_RESULT) {
+      bytes = serialize({ name: "DataCloneError", message: `the result is too large to send back (${bytes.length} bytes)` });
+      isError = true;
+    }
+    const sab = this.sab as SharedArrayBuffer & { grow(n: number): void };
+    if (sab.byteLength < HEADER + bytes.length) sab.grow(HEADER + bytes.length);
+    new Uint8Array(this.sab, HEADER, bytes.length).set(bytes);
+    Atomics.store(this.#w, LENGTH, bytes.length);
+    Atomics.store(this.#w, IS_ERROR, isError ? 1 : 0);
+    Atomics.store(this.#w, STATE, FINISHED);
+    Atomics.notify(this.#w, STATE);
+  }
+
+  toString(): string {
+    const names = ["pending", "running", "cancelled", "finished"];
+    return `<Future state=${names[this.state]}>`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** @internal */
+  [HANDLE](): Handle {
+    return { type: "Future", state: this.sab };
+  }
+}
+
+registerHandleType("Future", (sab) => new Future(sab as SharedArrayBuffer));

@@ -1,0 +1,74 @@
+/**
+ * What an executor thread runs: it listens on its executor's channel, keeps
+ * the calls it has heard of in order, and runs each one it manages to claim.
+ */
+import { BroadcastChannel } from "worker_threads";
+import { decode } from "../transport/handles";
+import { rebuildSync } from "../transport/rebuild";
+import type { ExecutorMessage, Job } from "./executor";
+import { Future } from "./future";
+
+const READY = 0;
+const IDLE = 1;
+
+export function executorWorker(channelName: string, countersSab: SharedArrayBuffer): Promise<void> {
+  const counters = new Int32Array(countersSab);
+  const channel = new BroadcastChannel(channelName);
+  const backlog: Job[] = [];
+  let initialized = false;
+  let stopping = false;
+  let busy = false;
+  let initError: unknown;
+  return new Promise<void>((resolve) => {
+    const runAll = () => {
+      if (busy) return;
+      busy = true;
+      try {
+        while (initialized && backlog.length > 0) {
+          const job = backlog.shift()!;
+          const future = new Future(job.future);
+          if (!future.setRunningOrNotifyCancel()) continue; // another thread took it, or it was cancelled
+          if (initError) {
+            future.setException(initError);
+            continue;
+          }
+          try {
+            const fn = rebuildSync(job.program) as (...a: unknown[]) => unknown;
+            const args = decode(job.args, true, "args") as unknown[];
+            future.setResult(fn(...args));
+          } catch (err) {
+            future.setException(err);
+          }
+          // As CPython's idle semaphore: one token per finished call, which a later submit may use
+          // instead of starting a thread.
+          Atomics.add(counters, IDLE, 1);
+        }
+      } finally {
+        busy = false;
+      }
+      if (stopping && initialized) {
+        channel.close();
+        resolve();
+      }
+    };
+    channel.onmessage = (event: unknown) => {
+      const msg = (event as { data: ExecutorMessage }).data;
+      if (msg.type === "job") backlog.push(msg);
+      else if (msg.type === "stop") stopping = true;
+      else if (msg.type === "init" && !initialized) {
+        initialized = true;
+        if (msg.program) {
+          try {
+            (rebuildSync(msg.program) as (...a: unknown[]) => unknown)(...(decode(msg.args, true, "initargs") as unknown[]));
+          } catch (err) {
+            initError = err; // as Python: every call then fails with the initializer's error
+            process.stderr.write(`Exception in initializer:\n${(err as Error)?.stack ?? err}\n`);
+          }
+        }
+      }
+      runAll();
+    };
+    Atomics.add(counters, READY, 1);
+    Atomics.notify(counters, READY);
+  });
+}

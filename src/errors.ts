@@ -28,6 +28,18 @@ export class AttributeError extends define("AttributeError") {}
 export class NameError extends define("NameError") {}
 /** Python's KeyboardInterrupt: a kernel interrupt ended a blocking wait. */
 export class KeyboardInterrupt extends define("KeyboardInterrupt") {}
+/** Python's KeyError: a dict has no such key. */
+export class KeyError extends define("KeyError") {}
+/** Python's queue.Empty: get() found no item (in time). */
+export class Empty extends define("Empty") {}
+/** Python's queue.Full: put() found no free place (in time). */
+export class Full extends define("Full") {}
+/** Python's queue.ShutDown (3.13): the queue was shut down. */
+export class ShutDown extends define("ShutDown") {}
+/** Python's concurrent.futures.CancelledError. */
+export class CancelledError extends define("CancelledError") {}
+/** Python's TimeoutError (concurrent.futures.TimeoutError): a result was not ready in time. */
+export class TimeoutError extends define("TimeoutError") {}
 /** Raised where a value cannot be sent to another thread (functions inside data, class instances, ...). */
 export class DataCloneError extends define("DataCloneError", TypeError as ErrorConstructor) {}
 

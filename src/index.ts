@@ -14,6 +14,7 @@ export {
   KeyboardInterrupt,
   DataCloneError,
   BrokenBarrierError,
+  KeyError,
 } from "./errors";
 export { Thread, currentThread, mainThread, activeCount, enumerate, getIdent, getNativeId } from "./thread/thread";
 export type { ThreadOptions } from "./thread/thread";
@@ -29,6 +30,7 @@ export { Barrier } from "./sync/barrier";
 export { Timer } from "./thread/timer";
 export { sleep, TIMEOUT_MAX } from "./sync/wait";
 export { Value, SharedArray } from "./shared/value";
+export { SharedList, SharedDict } from "./shared/collections";
 export { Queue, LifoQueue, PriorityQueue, SimpleQueue, Empty, Full, ShutDown } from "./shared/queue";
 export type { QueueOptions } from "./shared/queue";
 export type { Typecode } from "./shared/value";

@@ -5,24 +5,11 @@
  * the thread that ran the call and read by whichever thread asks.
  */
 import { deserialize, serialize } from "v8";
-import { DataCloneError, reviveError } from "../errors";
+import { CancelledError, DataCloneError, TimeoutError, reviveError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
 
-/** Python's concurrent.futures.CancelledError. */
-export class CancelledError extends Error {
-  constructor(message = "") {
-    super(message);
-    this.name = "CancelledError";
-  }
-}
-/** Python's TimeoutError (concurrent.futures.TimeoutError). */
-export class TimeoutError extends Error {
-  constructor(message = "") {
-    super(message);
-    this.name = "TimeoutError";
-  }
-}
+export { CancelledError, TimeoutError };
 
 export const PENDING = 0;
 export const RUNNING = 1;

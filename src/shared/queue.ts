@@ -9,33 +9,13 @@
  * first, LIFO the last, the priority queue the smallest.
  */
 import { deserialize, serialize } from "v8";
-import { DataCloneError, ValueError, argError } from "../errors";
+import { DataCloneError, Empty, Full, ShutDown, ValueError, argError } from "../errors";
 import { Condition } from "../sync/condition";
 import { Lock } from "../sync/lock";
 import { checkTimeout, deadline, remaining } from "../sync/wait";
 import { HANDLE, isShareable, registerHandleType, revive, type Handle } from "../transport/handles";
 
-/** Python's queue.Empty. */
-export class Empty extends Error {
-  constructor(message = "") {
-    super(message);
-    this.name = "Empty";
-  }
-}
-/** Python's queue.Full. */
-export class Full extends Error {
-  constructor(message = "") {
-    super(message);
-    this.name = "Full";
-  }
-}
-/** Python's queue.ShutDown (3.13): the queue was shut down. */
-export class ShutDown extends Error {
-  constructor(message = "") {
-    super(message);
-    this.name = "ShutDown";
-  }
-}
+export { Empty, Full, ShutDown };
 
 const USED = 0; // bytes of records
 const COUNT = 1;

@@ -17,6 +17,8 @@ export interface Task {
   hook: Program | null;
   /** For a Timer: wait on `finished` (an encoded Event) up to `interval` seconds, run only if not set. */
   timer?: { finished: unknown; interval: number };
+  /** For a Thread subclass overriding run(): the object's fields, and where its fields go back at the end. */
+  self?: { fields: unknown; back: SharedArrayBuffer };
 }
 
 let running: Task | undefined;

@@ -25,6 +25,7 @@ import {
 } from "./table";
 import { currentTask, type Task } from "./task";
 import { excepthookProgram } from "./excepthook";
+import { Future } from "../futures/future";
 
 /** Options of `new Thread(...)`, as the keyword arguments of Python's `threading.Thread`. */
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -79,6 +80,7 @@ export class Thread<A extends unknown[] = unknown[]> {
   #nativeId: number | null = null;
   #worker = -1;
   #isMain = false;
+  #fieldsBack: Future | undefined;
 
   constructor(options: ThreadOptions<A> = {}) {
     if (viewing) {
@@ -128,6 +130,12 @@ export class Thread<A extends unknown[] = unknown[]> {
     return new Thread();
   }
 
+  /** @internal A view that is an instance of `cls` (a subclass), without running its constructor. */
+  static viewAs(cls: new (...a: never[]) => Thread, info: ViewInfo): Thread {
+    viewing = { info, isMain: false };
+    return Reflect.construct(Thread, [], cls) as Thread;
+  }
+
   /**
    * Starts the thread: its target runs in a pooled worker, concurrently with
    * every other thread. Returns at once.
@@ -143,13 +151,21 @@ export class Thread<A extends unknown[] = unknown[]> {
     const label = `the target of thread '${this.#name}'`;
     // The file that starts the thread is looked up (from the stack) only if a name needs its imports.
     const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
-    if (this.#target) program = buildProgram(this.#target as never, label, caller);
+    // A subclass that overrides run(): its class travels as source, and the thread runs run() on a
+    // copy of this object's fields; the fields it then holds come back to this object at join().
+    const subclassRun = this.run !== Thread.prototype.run && !(this.timerInfo() !== undefined);
+    let self: Task["self"];
+    if (subclassRun) {
+      program = buildProgram(this.constructor as never, `the class of thread '${this.#name}'`, caller);
+      this.#fieldsBack = new Future();
+      self = { fields: encode({ ...this }, `the fields of thread '${this.#name}'`), back: this.#fieldsBack.sab };
+    } else if (this.#target) program = buildProgram(this.#target as never, label, caller);
     const args = encode(this.#args, `the args of thread '${this.#name}'`);
     const hook = excepthookProgram(caller);
     const ident = nextIdent();
     const ref = allocSlot(ident, this.#name, this.#daemon);
     const sink: SinkDescriptor = currentTask()?.sink ?? chooseSink();
-    const task: Task = { ref, ident, name: this.#name, daemon: this.#daemon, sink, program, args, hook };
+    const task: Task = { ref, ident, name: this.#name, daemon: this.#daemon, sink, program, args, hook, self };
     const timer = this.timerInfo();
     if (timer) task.timer = { finished: encode(timer.finished, "a Timer's event"), interval: timer.interval };
     try {
@@ -206,6 +222,11 @@ export class Thread<A extends unknown[] = unknown[]> {
       waitWord(words, i, ref.word, left);
     }
     objects.delete(this.#ident!);
+    const back = this.#fieldsBack;
+    if (back?.done() && back.exception() === null) {
+      Object.assign(this, back.result() as object);
+      this.#fieldsBack = undefined;
+    }
   }
 
   /** Whether the thread has started and not yet ended. */

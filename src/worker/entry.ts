@@ -13,7 +13,9 @@ import { pathToFileURL } from "url";
 import { promisify } from "util";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "worker_threads";
 import * as api from "../index";
-import { decode } from "../transport/handles";
+import { decode, isShareable } from "../transport/handles";
+import { serialize } from "v8";
+import { Future } from "../futures/future";
 import { programCode, runFactory } from "../transport/rebuild";
 import { addResolver, type Binding, type Program, type Resolved } from "../transport/resolve";
 import { installCapture, setCurrentSink } from "../output/capture";
@@ -218,6 +220,21 @@ process.on("exit", () => {
   if (task) finishSlot(task.ref);
 });
 
+/** Sends the plain-data fields of a subclass thread back to its Thread object (join() applies them). */
+function sendFieldsBack(self: object, back: SharedArrayBuffer): void {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(self)) {
+    if (typeof value === "function" || isShareable(value)) continue; // shared objects are the same object already
+    try {
+      serialize(value);
+      fields[key] = value;
+    } catch {
+      /* not plain data: it stays in the thread */
+    }
+  }
+  new Future(back).setResult(fields);
+}
+
 async function run(task: Task): Promise<void> {
   const before = listenerSnapshot();
   setCurrentTask(task);
@@ -235,7 +252,19 @@ async function run(task: Task): Promise<void> {
     // A Timer waits first, and runs its function only if it was not cancelled meanwhile.
     const finished = task.timer ? (decode(task.timer.finished, false, "finished") as { wait(t: number): boolean; isSet(): boolean; set(): void }) : undefined;
     if (finished) finished.wait(task.timer!.interval);
-    if (task.program && !(finished && finished.isSet())) {
+    if (task.program && task.self) {
+      // A Thread subclass: run() on an instance of it holding a copy of the starter's fields.
+      const Cls = (await instantiate(task.program, true)) as new () => Thread;
+      const self = Thread.viewAs(Cls, { ref: task.ref, ident: task.ident, name: task.name, daemon: task.daemon, worker: index });
+      Object.assign(self, decode(task.self.fields, false, "fields"));
+      setCurrentThread(self);
+      try {
+        const result = self.run();
+        if (result && typeof (result as { then?: unknown }).then === "function") await result;
+      } finally {
+        sendFieldsBack(self, task.self.back);
+      }
+    } else if (task.program && !(finished && finished.isSet())) {
       const target = (await instantiate(task.program, true)) as (...a: unknown[]) => unknown;
       const result = target(...args);
       if (result && typeof (result as { then?: unknown }).then === "function") await result;

@@ -128,4 +128,78 @@ module.exports = [
       },
     ],
   },
+  {
+    file: "07-event-and-condition.ipynb",
+    title: "Event and Condition",
+    intro:
+      "An `Event` is a flag threads wait for: `wait()` blocks until another thread calls `set()`. A `Condition` " +
+      "lets threads wait for a state to change, holding a lock around the check: `waitFor(predicate)` waits until " +
+      "the predicate is true, and whoever changes the state calls `notify()`.",
+    steps: [
+      { python: "import threading\nimport time", ts: `import { Thread, Event, Condition, Value, sleep, print } from "threadlab";` },
+      {
+        python: 'ready = threading.Event()\n\ndef waiter(name):\n    print(f"{name}: waiting for the signal")\n    ready.wait()\n    print(f"{name}: got it")\n\nthreads = [threading.Thread(target=waiter, args=(n,)) for n in ("A", "B")]\nfor t in threads:\n    t.start()\ntime.sleep(0.3)\nprint("main: set")\nready.set()\nfor t in threads:\n    t.join()',
+        ts: 'const ready = new Event();\n\nfunction waiter(name: string) {\n  print(`${name}: waiting for the signal`);\n  ready.wait();\n  print(`${name}: got it`);\n}\n\nconst waiters = ["A", "B"].map((n) => new Thread({ target: waiter, args: [n] }));\nfor (const t of waiters) t.start();\nsleep(0.3);\nprint("main: set");\nready.set();\nfor (const t of waiters) t.join();',
+        note: "Both threads block in `wait()` until the main thread sets the event.",
+      },
+      {
+        python: 'cond = threading.Condition()\nstock = 0\n\ndef buyer():\n    global stock\n    with cond:\n        cond.wait_for(lambda: stock > 0)\n        stock -= 1\n        print("bought one; left:", stock)\n\nbuyers = [threading.Thread(target=buyer) for _ in range(3)]\nfor t in buyers:\n    t.start()\nfor _ in range(3):\n    time.sleep(0.1)\n    with cond:\n        stock += 1\n        print("restocked:", stock)\n        cond.notify()\nfor t in buyers:\n    t.join()',
+        ts: 'const cond = new Condition();\nconst stock = new Value("i", 0);\n\nfunction buyer() {\n  cond.with(() => {\n    cond.waitFor(() => stock.value > 0);\n    stock.value -= 1;\n    print("bought one; left:", stock.value);\n  });\n}\n\nconst buyers = Array.from({ length: 3 }, () => new Thread({ target: buyer }));\nfor (const t of buyers) t.start();\nfor (let i = 0; i < 3; i++) {\n  sleep(0.1);\n  cond.with(() => {\n    stock.value += 1;\n    print("restocked:", stock.value);\n    cond.notify();\n  });\n}\nfor (const t of buyers) t.join();',
+        note: "Each restock wakes one buyer, who finds the stock and takes it.",
+      },
+    ],
+  },
+  {
+    file: "08-producer-consumer.ipynb",
+    title: "Producer and consumer with a Queue",
+    intro:
+      "A `Queue` hands items from threads that make them to threads that use them, safely and in order. `get()` " +
+      "blocks until an item is there; `taskDone()` and `join()` let the producer wait until everything was handled.",
+    steps: [
+      { python: "import threading\nimport queue\nimport time", ts: `import { Thread, Queue, sleep, print, currentThread } from "threadlab";` },
+      {
+        python: 'q = queue.Queue(maxsize=3)\n\ndef consumer():\n    while True:\n        item = q.get()\n        if item is None:\n            q.task_done()\n            break\n        print(f"{threading.current_thread().name} handled {item}")\n        time.sleep(0.05)\n        q.task_done()\n\nworkers = [threading.Thread(target=consumer, name=f"consumer-{i}") for i in range(2)]\nfor w in workers:\n    w.start()\nfor item in range(6):\n    q.put(item)\n    print("produced", item)\nfor _ in workers:\n    q.put(None)\nq.join()\nprint("all items handled")',
+        ts: 'const q = new Queue<number | null>(3);\n\nfunction consumer() {\n  for (;;) {\n    const item = q.get();\n    if (item === null) {\n      q.taskDone();\n      break;\n    }\n    print(`${currentThread().name} handled ${item}`);\n    sleep(0.05);\n    q.taskDone();\n  }\n}\n\nconst consumers = [0, 1].map((i) => new Thread({ target: consumer, name: `consumer-${i}` }));\nfor (const c of consumers) c.start();\nfor (let item = 0; item < 6; item++) {\n  q.put(item);\n  print("produced", item);\n}\nfor (const _ of consumers) q.put(null);\nq.join();\nprint("all items handled");',
+        note: "The queue holds at most 3 items: the producer waits when it is full.",
+      },
+    ],
+  },
+  {
+    file: "09-semaphore-and-barrier.ipynb",
+    title: "Semaphore and Barrier",
+    intro:
+      "A `Semaphore` lets at most N threads into a section at once. A `Barrier` makes N threads wait for each other " +
+      "before any of them goes on.",
+    steps: [
+      { python: "import threading\nimport time", ts: `import { Thread, Semaphore, Barrier, Value, sleep, print } from "threadlab";` },
+      {
+        python: 'slots = threading.Semaphore(2)\ninside = 0\nmost = 0\nlock = threading.Lock()\n\ndef visit():\n    global inside, most\n    with slots:\n        with lock:\n            inside += 1\n            most = max(most, inside)\n        time.sleep(0.1)\n        with lock:\n            inside -= 1\n\nthreads = [threading.Thread(target=visit) for _ in range(6)]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()\nprint("at most", most, "threads inside at once")',
+        ts: 'const slots = new Semaphore(2);\nconst inside = new Value("i", 0);\nconst most = new Value("i", 0);\n\nfunction visit() {\n  slots.with(() => {\n    inside.getLock().with(() => {\n      inside.value += 1;\n      most.value = Math.max(most.value, inside.value);\n    });\n    sleep(0.1);\n    inside.getLock().with(() => (inside.value -= 1));\n  });\n}\n\nconst visitors = Array.from({ length: 6 }, () => new Thread({ target: visit }));\nfor (const t of visitors) t.start();\nfor (const t of visitors) t.join();\nprint("at most", most.value, "threads inside at once");',
+      },
+      {
+        python: 'barrier = threading.Barrier(3, action=lambda: print("everyone is here"))\n\ndef runner(name, delay):\n    time.sleep(delay)\n    print(f"{name} arrived")\n    barrier.wait()\n    print(f"{name} goes on")\n\nthreads = [threading.Thread(target=runner, args=(n, d)) for n, d in (("A", 0.1), ("B", 0.2), ("C", 0.3))]\nfor t in threads:\n    t.start()\nfor t in threads:\n    t.join()',
+        ts: 'const barrier = new Barrier(3, () => print("everyone is here"));\n\nfunction runner(name: string, delay: number) {\n  sleep(delay);\n  print(`${name} arrived`);\n  barrier.wait();\n  print(`${name} goes on`);\n}\n\nconst runners = ([["A", 0.1], ["B", 0.2], ["C", 0.3]] as const).map(([n, d]) => new Thread({ target: runner, args: [n, d] }));\nfor (const t of runners) t.start();\nfor (const t of runners) t.join();',
+        note: "No runner goes on until the last one has arrived; the action runs once, in the last to arrive.",
+      },
+    ],
+  },
+  {
+    file: "10-thread-pool-executor.ipynb",
+    title: "ThreadPoolExecutor",
+    intro:
+      "A `ThreadPoolExecutor` runs calls on a few threads and gives back a `Future` for each: `result()` waits for " +
+      "the value. `map` runs a function over many items; `asCompleted` yields futures as they finish.",
+    steps: [
+      { python: "from concurrent.futures import ThreadPoolExecutor, as_completed\nimport time", ts: `import { ThreadPoolExecutor, asCompleted, sleep } from "threadlab";` },
+      {
+        python: 'def square(x):\n    return x * x\n\nwith ThreadPoolExecutor(max_workers=4) as ex:\n    future = ex.submit(square, 12)\n    print(future.result())\n    print(list(ex.map(square, range(10))))',
+        ts: 'function square(x: number) {\n  return x * x;\n}\n\nnew ThreadPoolExecutor({ maxWorkers: 4 }).with((ex) => {\n  const future = ex.submit(square, 12);\n  console.log(future.result());\n  console.log([...ex.map(square, Array.from({ length: 10 }, (_, i) => i))]);\n});',
+      },
+      {
+        python: 'def nap(seconds):\n    time.sleep(seconds)\n    return seconds\n\nwith ThreadPoolExecutor(max_workers=3) as ex:\n    futures = [ex.submit(nap, s) for s in (0.3, 0.1, 0.2)]\n    for f in as_completed(futures):\n        print("finished:", f.result())',
+        ts: 'function nap(seconds: number) {\n  sleep(seconds);\n  return seconds;\n}\n\nnew ThreadPoolExecutor({ maxWorkers: 3 }).with((ex) => {\n  const futures = [0.3, 0.1, 0.2].map((s) => ex.submit(nap, s));\n  for (const f of asCompleted(futures)) console.log("finished:", f.result());\n});',
+        note: "The shortest nap finishes first.",
+      },
+    ],
+  },
 ];

@@ -82,6 +82,27 @@ const expected: Record<string, (out: string) => void> = {
         "",
       ].join("\n"),
     ),
+  "07-event-and-condition.ipynb": (out) => {
+    const lines = out.trim().split("\n");
+    expect(lines.indexOf("main: set")).toBeLessThan(lines.indexOf("A: got it"));
+    expect(lines.filter((l) => l === "bought one; left: 0")).toHaveLength(3);
+  },
+  "08-producer-consumer.ipynb": (out) => {
+    const handled = out.split("\n").filter((l) => / handled \d$/.test(l)).map((l) => Number(l.slice(-1)));
+    expect(handled.sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(out.trim().split("\n").pop()).toBe("all items handled");
+  },
+  "09-semaphore-and-barrier.ipynb": (out) => {
+    expect(out).toContain("at most 2 threads inside at once\n");
+    const lines = out.trim().split("\n");
+    const here = lines.indexOf("everyone is here");
+    expect(lines.slice(0, here).filter((l) => l.endsWith("arrived"))).toHaveLength(3);
+    expect(lines.slice(here).filter((l) => l.endsWith("goes on"))).toHaveLength(3);
+  },
+  "10-thread-pool-executor.ipynb": (out) => {
+    expect(out.startsWith("144\n")).toBe(true);
+    expect(out).toContain("finished: 0.1\nfinished: 0.2\nfinished: 0.3\n");
+  },
 };
 
 describe("lesson notebooks", () => {

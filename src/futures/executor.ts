@@ -35,6 +35,8 @@ export interface Job {
   program: Program;
   args: unknown;
   future: SharedArrayBuffer;
+  /** For map(): args is a list of argument lists; the result is { values, error? }. */
+  chunk?: boolean;
 }
 export type ExecutorMessage = Job | { type: "init"; program: Program | null; args: unknown } | { type: "stop" };
 
@@ -113,14 +115,35 @@ export class ThreadPoolExecutor {
    * @param timeout seconds from this call within which every result must be ready.
    */
   *map<R>(fn: (...args: any[]) => R, ...iterables: Array<Iterable<unknown>>): Generator<Awaited<R>> {
+    if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
+    if (typeof fn !== "function") throw argError("map()", "fn", "a function", fn);
     const its = iterables.map((it) => it[Symbol.iterator]());
-    const futures: Array<Future<Awaited<R>>> = [];
+    const calls: unknown[][] = [];
     for (;;) {
       const items = its.map((it) => it.next());
       if (items.length === 0 || items.some((r) => r.done)) break;
-      futures.push(this.submit(fn, ...items.map((r) => r.value)));
+      calls.push(items.map((r) => r.value));
     }
-    for (const f of futures) yield f.result();
+    // The calls go in chunks (a few per thread and round), each one job: the function travels
+    // once per chunk instead of once per item. Results still come back in order, and an error
+    // is thrown when the iteration reaches the item that threw.
+    const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
+    const program = buildProgram(fn as never, `the function mapped by ${this.#prefix}`, caller);
+    const size = Math.max(1, Math.ceil(calls.length / (this.maxWorkers * 8)));
+    const futures: Array<Future<{ values: Array<Awaited<R>>; error?: unknown }>> = [];
+    for (let at = 0; at < calls.length; at += size) {
+      const future = new Future<{ values: Array<Awaited<R>>; error?: unknown }>();
+      this.#pending.add(future);
+      this.#adjustThreads();
+      const chunk = encode(calls.slice(at, at + size), "the items given to map()");
+      this.#channel.postMessage({ type: "job", program, args: chunk, future: future.sab, chunk: true } satisfies ExecutorMessage);
+      futures.push(future);
+    }
+    for (const f of futures) {
+      const { values, error } = f.result();
+      for (const v of values) yield v;
+      if (error) throw error;
+    }
   }
 
   /**

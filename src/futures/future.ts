@@ -20,7 +20,7 @@ const STATE = 0;
 const LENGTH = 1;
 const IS_ERROR = 2;
 const HEADER = 16;
-const MAX_RESULT = 64 * 1024 * 1024;
+const MAX_RESULT = 64 * 1024 * 1024; // reserved address space only; pages are used as the result needs
 
 export class Future<T = unknown> {
   /** @internal */ readonly sab: SharedArrayBuffer;

@@ -34,8 +34,19 @@ export function executorWorker(channelName: string, countersSab: SharedArrayBuff
           }
           try {
             const fn = rebuildSync(job.program) as (...a: unknown[]) => unknown;
-            const args = decode(job.args, true, "args") as unknown[];
-            future.setResult(fn(...args));
+            if (job.chunk) {
+              const values: unknown[] = [];
+              let error: unknown;
+              for (const args of decode(job.args, true, "args") as unknown[][]) {
+                try {
+                  values.push(fn(...args));
+                } catch (err) {
+                  error = err instanceof Error ? err : new Error(String(err));
+                  break;
+                }
+              }
+              future.setResult({ values, error });
+            } else future.setResult(fn(...(decode(job.args, true, "args") as unknown[])));
           } catch (err) {
             future.setException(err);
           }

@@ -24,6 +24,13 @@ const IS_SHUTDOWN = 3;
 const MAXSIZE = 4;
 const KIND = 5;
 const HEADER = 8 * 4;
+const TAG_V8 = 0;
+const TAG_NUMBER = 1;
+const TAG_STRING = 2;
+const TAG_NULL = 3;
+const TAG_UNDEFINED = 4;
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
 const FIFO = 0;
 const LIFO = 1;
 const PRIORITY = 2;
@@ -235,17 +242,46 @@ export class Queue<T = unknown> {
   }
 
   #encode(item: T): Uint8Array {
+    // Fast paths for the common items (numbers, short strings, null): a tag byte and the value.
+    if (typeof item === "number") {
+      const rec = new Uint8Array(9);
+      rec[0] = TAG_NUMBER;
+      new DataView(rec.buffer).setFloat64(1, item, true);
+      return rec;
+    }
+    if (typeof item === "string" && item.length < 4096) {
+      const body = textEncoder.encode(item);
+      const rec = new Uint8Array(1 + body.length);
+      rec[0] = TAG_STRING;
+      rec.set(body, 1);
+      return rec;
+    }
+    if (item === null || item === undefined) return Uint8Array.of(item === null ? TAG_NULL : TAG_UNDEFINED);
     const walk = (v: unknown): void => {
       if (isShareable(v)) throw new DataCloneError("a threadlab object cannot be put in a queue yet: pass it to the thread in args, or share it by name");
       if (typeof v === "function") throw new DataCloneError(`cannot put a function in a queue: ${v.name || "anonymous function"}`);
       if (v && typeof v === "object") for (const x of Array.isArray(v) ? v : v instanceof Map ? [...v.keys(), ...v.values()] : v instanceof Set ? [...v] : Object.values(v)) walk(x);
     };
     walk(item);
+    let body: Uint8Array;
     try {
-      return serialize(item);
+      body = serialize(item);
     } catch (err) {
       throw new DataCloneError(`cannot put this item in a queue: ${(err as Error).message}`);
     }
+    const rec = new Uint8Array(1 + body.length);
+    rec[0] = TAG_V8;
+    rec.set(body, 1);
+    return rec;
+  }
+
+  #decodeRecord(at: number, length: number): T {
+    const tag = this.#bytes[at];
+    if (tag === TAG_NUMBER) return new DataView(this.#bytes.buffer, this.#bytes.byteOffset + at + 1, 8).getFloat64(0, true) as T;
+    if (tag === TAG_STRING) return textDecoder.decode(this.#bytes.slice(at + 1, at + length)) as T;
+    if (tag === TAG_NULL) return null as T;
+    if (tag === TAG_UNDEFINED) return undefined as T;
+    return deserialize(this.#bytes.slice(at + 1, at + length)) as T;
   }
 
   /** Removes the record this kind of queue takes next; the mutex is held. */
@@ -257,7 +293,7 @@ export class Queue<T = unknown> {
     const offsets: number[] = [0];
     if (kind !== FIFO) for (let at = 4 + view.getUint32(0, true); at < used; at += 4 + view.getUint32(at, true)) offsets.push(at);
     let pick = kind === LIFO ? offsets.length - 1 : 0;
-    const read = (at: number) => deserialize(this.#bytes.slice(at + 4, at + 4 + view.getUint32(at, true))) as T;
+    const read = (at: number) => this.#decodeRecord(at + 4, view.getUint32(at, true));
     let item = read(offsets[pick]);
     if (kind === PRIORITY) {
       for (let i = 1; i < offsets.length; i++) {

@@ -29,6 +29,10 @@ function napThenName(s: number): string {
 function fails(msg: string): never {
   throw new RangeError(msg);
 }
+function invertOrFail(x: number): number {
+  if (x === 0) throw new RangeError("cannot invert 0");
+  return 1 / x;
+}
 function countInit(counter: Value<"i">): void {
   counter.getLock().with(() => (counter.value += 1));
 }
@@ -56,6 +60,16 @@ describe("ThreadPoolExecutor", () => {
     const out = [...ex.map(mul, xs, xs)];
     expect(out).toHaveLength(10000);
     expect(out.every((v, i) => v === i * i)).toBe(true);
+    ex.shutdown();
+  });
+
+  test("map yields the results before an item that threw, then throws its error", () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const seen: number[] = [];
+    expect(() => {
+      for (const v of ex.map(invertOrFail, [1, 2, 4, 0, 5])) seen.push(v);
+    }).toThrow("cannot invert 0");
+    expect(seen).toEqual([1, 0.5, 0.25]);
     ex.shutdown();
   });
 

@@ -4,6 +4,8 @@
  * the wording of every misuse.
  */
 import {
+  BoundedSemaphore,
+  Lock,
   RuntimeError,
   SharedArray,
   Thread,
@@ -183,5 +185,41 @@ describe("Thread", () => {
     const dt = (performance.now() - t0) / 1000;
     expect(dt).toBeGreaterThanOrEqual(0.06);
     expect(dt).toBeLessThan(1);
+  });
+});
+
+// test_threading.ThreadTests.test_various_ops: 10 threads under a BoundedSemaphore(3).
+function underSemaphore(sema: BoundedSemaphore, mutex: Lock, running: Value<"i">, most: Value<"i">, delay: number): void {
+  sema.with(() => {
+    mutex.with(() => {
+      running.value += 1;
+      most.value = Math.max(most.value, running.value);
+    });
+    sleep(delay);
+    mutex.with(() => (running.value -= 1));
+  });
+}
+
+describe("various ops under BoundedSemaphore(3) (test_threading.test_various_ops)", () => {
+  test("never more than 3 threads inside; all end; names and idents are set", () => {
+    const sema = new BoundedSemaphore(3);
+    const mutex = new Lock();
+    const running = new Value("i", 0);
+    const most = new Value("i", 0);
+    const ts = Array.from({ length: 10 }, (_, i) => new Thread({ target: underSemaphore, args: [sema, mutex, running, most, 0.02 + (i % 3) * 0.01], name: `<thread ${i}>` }));
+    for (const t of ts) {
+      expect(t.ident).toBeNull();
+      expect(String(t)).toMatch(/, initial\)>$/);
+      t.start();
+    }
+    for (const t of ts) {
+      t.join();
+      expect(t.isAlive()).toBe(false);
+      expect(t.ident).not.toBeNull();
+      expect(String(t)).toMatch(/stopped -?\d+\)>$/);
+    }
+    expect(most.value).toBeLessThanOrEqual(3);
+    expect(most.value).toBeGreaterThanOrEqual(2);
+    expect(running.value).toBe(0);
   });
 });

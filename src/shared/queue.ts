@@ -66,6 +66,7 @@ export function pyCompare(a: unknown, b: unknown): number {
 export class Queue<T = unknown> {
   readonly #w: Int32Array;
   readonly #bytes: Uint8Array;
+  #view!: DataView;
   readonly #mutex: Lock;
   readonly #notEmpty: Condition;
   readonly #notFull: Condition;
@@ -78,6 +79,7 @@ export class Queue<T = unknown> {
     if (state) {
       this.#w = new Int32Array(state.sab, 0, 8);
       this.#bytes = new Uint8Array(state.sab, HEADER);
+      this.#view = new DataView(state.sab, HEADER);
       this.#mutex = revive(state.mutex) as Lock;
       this.#notEmpty = revive(state.notEmpty) as Condition;
       this.#notFull = revive(state.notFull) as Condition;
@@ -90,6 +92,7 @@ export class Queue<T = unknown> {
     const sab = new SharedArrayBuffer(HEADER + cap);
     this.#w = new Int32Array(sab, 0, 8);
     this.#bytes = new Uint8Array(sab, HEADER);
+    this.#view = new DataView(sab, HEADER);
     Atomics.store(this.#w, MAXSIZE, Math.max(0, maxsize));
     Atomics.store(this.#w, KIND, this.kind());
     this.#mutex = new Lock();
@@ -142,7 +145,7 @@ export class Queue<T = unknown> {
         if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
       }
       const used = Atomics.load(this.#w, USED);
-      new DataView(this.#bytes.buffer, this.#bytes.byteOffset + used, 4).setUint32(0, record.length, true);
+      this.#view.setUint32(used, record.length, true);
       this.#bytes.set(record, used + 4);
       Atomics.store(this.#w, USED, used + 4 + record.length);
       Atomics.add(this.#w, COUNT, 1);
@@ -277,7 +280,7 @@ export class Queue<T = unknown> {
 
   #decodeRecord(at: number, length: number): T {
     const tag = this.#bytes[at];
-    if (tag === TAG_NUMBER) return new DataView(this.#bytes.buffer, this.#bytes.byteOffset + at + 1, 8).getFloat64(0, true) as T;
+    if (tag === TAG_NUMBER) return this.#view.getFloat64(at + 1, true) as T;
     if (tag === TAG_STRING) return textDecoder.decode(this.#bytes.slice(at + 1, at + length)) as T;
     if (tag === TAG_NULL) return null as T;
     if (tag === TAG_UNDEFINED) return undefined as T;
@@ -287,25 +290,31 @@ export class Queue<T = unknown> {
   /** Removes the record this kind of queue takes next; the mutex is held. */
   #take(): T {
     const used = Atomics.load(this.#w, USED);
-    const view = new DataView(this.#bytes.buffer, this.#bytes.byteOffset, used);
+    const view = this.#view;
     const kind = Atomics.load(this.#w, KIND);
-    // FIFO takes the first record: no need to walk the others.
-    const offsets: number[] = [0];
-    if (kind !== FIFO) for (let at = 4 + view.getUint32(0, true); at < used; at += 4 + view.getUint32(at, true)) offsets.push(at);
-    let pick = kind === LIFO ? offsets.length - 1 : 0;
-    const read = (at: number) => this.#decodeRecord(at + 4, view.getUint32(at, true));
-    let item = read(offsets[pick]);
-    if (kind === PRIORITY) {
-      for (let i = 1; i < offsets.length; i++) {
-        const other = read(offsets[i]);
-        if (pyCompare(other, item) < 0) {
-          item = other;
-          pick = i;
+    let at = 0;
+    let length = view.getUint32(0, true);
+    let item = this.#decodeRecord(4, length);
+    if (kind !== FIFO) {
+      // LIFO takes the last record, the priority queue the smallest: walk them all.
+      for (let next = 4 + length; next < used; ) {
+        const len = view.getUint32(next, true);
+        if (kind === LIFO) {
+          at = next;
+          length = len;
+        } else {
+          const other = this.#decodeRecord(next + 4, len);
+          if (pyCompare(other, item) < 0) {
+            item = other;
+            at = next;
+            length = len;
+          }
         }
+        next += 4 + len;
       }
+      if (kind === LIFO) item = this.#decodeRecord(at + 4, length);
     }
-    const at = offsets[pick];
-    const size = 4 + view.getUint32(at, true);
+    const size = 4 + length;
     this.#bytes.copyWithin(at, at + size, used);
     Atomics.store(this.#w, USED, used - size);
     Atomics.sub(this.#w, COUNT, 1);

@@ -11,7 +11,7 @@ import { RuntimeError, ValueError, argError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
 
-const SPIN = 200;
+const SPIN = 2000;
 
 export interface LockState {
   sab: SharedArrayBuffer;

@@ -137,7 +137,8 @@ export class Queue<T = unknown> {
       throw new ValueError(`item too large for this queue's memory (${record.length} bytes; capacityBytes is ${this.#bytes.length})`);
     }
     const end = this.#deadline(block, timeout);
-    this.#notFull.with(() => {
+    this.#mutex.acquire();
+    try {
       if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
       while (this.full() || Atomics.load(this.#w, USED) + record.length + 4 > this.#bytes.length) {
         if (!block) throw new Full();
@@ -150,8 +151,10 @@ export class Queue<T = unknown> {
       Atomics.store(this.#w, USED, used + 4 + record.length);
       Atomics.add(this.#w, COUNT, 1);
       Atomics.add(this.#w, UNFINISHED, 1);
-      this.#notEmpty.notify();
-    });
+      this.#notEmpty.notifyHeld(1);
+    } finally {
+      this.#mutex.release();
+    }
   }
 
   /**
@@ -162,16 +165,19 @@ export class Queue<T = unknown> {
    */
   get(block = true, timeout: number | null = null): T {
     const end = this.#deadline(block, timeout);
-    return this.#notEmpty.with(() => {
+    this.#mutex.acquire();
+    try {
       while (Atomics.load(this.#w, COUNT) === 0) {
         if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
         if (!block) throw new Empty();
         if (!this.#waitOn(this.#notEmpty, end)) throw new Empty();
       }
       const item = this.#take();
-      this.#notFull.notify();
+      this.#notFull.notifyHeld(1);
       return item;
-    });
+    } finally {
+      this.#mutex.release();
+    }
   }
 
   /** `put(item, false)`. */

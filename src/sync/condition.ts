@@ -132,6 +132,12 @@ export class Condition {
   notify(n = 1): void {
     if (!isOwned(this.#lock)) throw new RuntimeError("cannot notify on un-acquired lock");
     if (typeof n !== "number" || Number.isNaN(n)) throw argError("notify()", "n", "a number", n);
+    this.notifyHeld(n);
+  }
+
+  /** @internal notify() for callers that know they hold the lock (the queue): no ownership probe. */
+  notifyHeld(n: number): void {
+    if (Atomics.load(this.#q, LEN) === 0) return;
     const waiters = sharedState().waiters;
     const len = Atomics.load(this.#q, LEN);
     const k = Math.max(0, Math.min(len, Math.floor(n)));

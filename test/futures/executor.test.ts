@@ -143,3 +143,23 @@ describe("ThreadPoolExecutor", () => {
     expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow("max_workers must be greater than 0");
   });
 });
+
+describe("Future.addDoneCallback", () => {
+  test("runs the callback in this thread once the call is done (at once if it already is)", async () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const f = ex.submit(napThenName, 0.1);
+    const seen: string[] = [];
+    const called = new Promise<void>((resolve) =>
+      f.addDoneCallback((done) => {
+        seen.push(`done: ${done.done()}`);
+        resolve();
+      }),
+    );
+    expect(seen).toEqual([]);
+    await called;
+    expect(seen).toEqual(["done: true"]);
+    f.addDoneCallback(() => seen.push("at once"));
+    expect(seen).toEqual(["done: true", "at once"]);
+    ex.shutdown();
+  });
+});

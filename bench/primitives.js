@@ -13,7 +13,7 @@ const { Thread, Queue, Condition, Value, ThreadPoolExecutor } = require("../dist
 const PYTHON = "/usr/bin/python3";
 const ROUNDS = 5;
 const N_COND = 5000;
-const N_QUEUE = 50000;
+const N_QUEUE = 200000;
 const N_MAP = 10000;
 
 function pong(c, turn, n) {

@@ -31,6 +31,7 @@ const TAG_NULL = 3;
 const TAG_UNDEFINED = 4;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
+const SPIN = 2000;
 const FIFO = 0;
 const LIFO = 1;
 const PRIORITY = 2;
@@ -142,6 +143,12 @@ export class Queue<T = unknown> {
       if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
       while (this.full() || Atomics.load(this.#w, USED) + record.length + 4 > this.#bytes.length) {
         if (!block) throw new Full();
+        // As in get(): a consumer in step frees a place within microseconds.
+        this.#mutex.release();
+        for (let n = 0; n < SPIN && this.full() && !Atomics.load(this.#w, IS_SHUTDOWN); n++);
+        this.#mutex.acquire();
+        if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
+        if (!this.full() && Atomics.load(this.#w, USED) + record.length + 4 <= this.#bytes.length) break;
         if (!this.#waitOn(this.#notFull, end)) throw new Full();
         if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
       }
@@ -170,6 +177,12 @@ export class Queue<T = unknown> {
       while (Atomics.load(this.#w, COUNT) === 0) {
         if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
         if (!block) throw new Empty();
+        // A producer in step with us puts the next item within microseconds: look for it a moment
+        // with the lock released before queueing on the condition (a futex sleep and wake-up).
+        this.#mutex.release();
+        for (let n = 0; n < SPIN && Atomics.load(this.#w, COUNT) === 0 && !Atomics.load(this.#w, IS_SHUTDOWN); n++);
+        this.#mutex.acquire();
+        if (Atomics.load(this.#w, COUNT) > 0) break;
         if (!this.#waitOn(this.#notEmpty, end)) throw new Empty();
       }
       const item = this.#take();

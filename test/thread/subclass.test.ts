@@ -18,7 +18,7 @@ class Summer extends Thread {
   override run(): void {
     for (let i = 1; i <= this.n; i++) this.total += i;
     this.isSelf = currentThread() === this && currentThread().name === `summer-${this.n}`;
-    this.calls.value += 1;
+    this.calls.getLock().with(() => (this.calls.value += 1)); // two threads update it: under its lock
     sleep(0.01);
   }
 }

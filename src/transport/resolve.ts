@@ -128,8 +128,11 @@ function moduleRequestOf(value: unknown): string | undefined {
   return builtins.get(value);
 }
 
-const howToPass = (name: string) =>
-  `Pass it in args (new Thread({ target, args: [${name}] })), or make it visible to threads with share({ ${name} })`;
+/** How to fix an unknown name: args exist only for a thread's target; share() works for everything. */
+const howToPass = (name: string, user: string) =>
+  user.startsWith("the target of thread")
+    ? `Pass it in args (new Thread({ target, args: [${name}] })), or make it visible to threads with share({ ${name} })`
+    : `Make it visible to threads with share({ ${name} })`;
 
 /** Builds the program for `target`. `callerOf` finds the file that starts the thread, if it is a file. */
 export function buildProgram(
@@ -210,7 +213,7 @@ export function buildProgram(
     throw new NameError(
       `name '${name}' is not defined in the thread: ${user} uses '${name}', but a thread runs the source ` +
         `of its target in another worker, where it sees only JavaScript and Node globals, threadlab's API, ` +
-        `the imports of the file that starts it and names shared with it. ${howToPass(name)}`,
+        `the imports of the file that starts it and names shared with it. ${howToPass(name, user)}`,
     );
   };
 

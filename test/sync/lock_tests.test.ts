@@ -437,3 +437,12 @@ describe("Timer", () => {
     expect(hit.value).toBe(1);
   });
 });
+
+describe("Barrier action names", () => {
+  test("an action using a name that cannot travel fails at construction, saying to share it", () => {
+    const unshared = new Value("i", 0);
+    expect(() => new Barrier(2, () => (unshared.value += 1))).toThrow(
+      /^name 'unshared' is not defined in the thread: the action of a Barrier uses 'unshared'.* Make it visible to threads with share\(\{ unshared \}\)$/,
+    );
+  });
+});

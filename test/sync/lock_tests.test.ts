@@ -446,3 +446,69 @@ describe("Barrier action names", () => {
     );
   });
 });
+
+function condWaitTimed(cond: Condition, woke: SharedArray<"i">, i: number): void {
+  cond.with(() => {
+    woke[i] = cond.wait(i === 0 ? 0.1 : 5) ? 1 : 2;
+  });
+}
+function waitThenSet(ev: Event, out: SharedArray<"d">): void {
+  const t0 = performance.now();
+  out[0] = ev.wait(5) ? 1 : 2;
+  out[1] = (performance.now() - t0) / 1000;
+}
+
+describe("more of lock_tests.py", () => {
+  test("Semaphore: release without acquire raises the count (only the bounded one refuses)", () => {
+    const sem = new Semaphore(0);
+    sem.release();
+    expect(sem.acquire(false)).toBe(true);
+    expect(() => new BoundedSemaphore(0).release()).toThrow("Semaphore released too many times");
+  });
+
+  test("Barrier with one party: wait returns 0 at once and runs the action", () => {
+    const hits = new Value("i", 0);
+    share({ hits });
+    const b = new Barrier(1, () => {
+      hits.value += 1;
+    });
+    expect(b.wait()).toBe(0);
+    expect(b.wait()).toBe(0);
+    expect(hits.value).toBe(2);
+  });
+
+  test("Barrier reset while threads wait: they get BrokenBarrierError; then it works again", () => {
+    const b = new Barrier(3);
+    const out = new SharedArray("i", 2);
+    const ts = bunch(2, barrierBroken, [b, out]);
+    sleep(SHORT);
+    b.reset();
+    joinAll(ts);
+    expect(out.toArray()).toEqual([2, 2]);
+    expect(b.broken).toBe(false);
+    const again = new SharedArray("i", 3);
+    joinAll(bunch(3, barrierBroken, [b, again]));
+    expect(again.toArray()).toEqual([1, 1, 1]);
+  });
+
+  test("Event: a wait with a timeout returns true as soon as the event is set", () => {
+    const ev = new Event();
+    const out = new SharedArray("d", 2);
+    const ts = bunch(1, waitThenSet, [ev, out]);
+    sleep(0.2);
+    ev.set();
+    joinAll(ts);
+    expect(out[0]).toBe(1);
+    expect(out[1]).toBeLessThan(2);
+  });
+
+  test("Condition: a waiter that timed out is not counted by a later notify(1)", () => {
+    const cond = new Condition();
+    const woke = new SharedArray("i", 2);
+    const ts = bunch(2, condWaitTimed, [cond, woke]);
+    sleep(0.4); // thread 0 has timed out and left the queue
+    cond.with(() => cond.notify(1));
+    joinAll(ts);
+    expect(woke.toArray()).toEqual([2, 1]);
+  });
+});

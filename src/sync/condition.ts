@@ -19,6 +19,7 @@ import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 export const MAX_WAITERS = 1024;
 const LEN = 0;
 const SPIN = 4000;
+const ASLEEP = 2;
 
 type AnyLock = Lock | RLock;
 
@@ -87,10 +88,13 @@ export class Condition {
       // A notify often comes within microseconds (a producer and a consumer in step): spin a
       // little before sleeping, as the Lock does; a futex sleep and wake-up cost ~10-20 µs.
       for (let i = 0; i < SPIN && Atomics.load(waiters, me) === 0; i++);
-      while (Atomics.load(waiters, me) === 0) {
-        const left = remaining(end);
-        if (left === 0) break;
-        waitWord(waiters, me, 0, left);
+      // Say "asleep" (2) before sleeping, so that a notifier makes the wake-up syscall only then.
+      if (Atomics.compareExchange(waiters, me, 0, ASLEEP) === 0) {
+        while (Atomics.load(waiters, me) === ASLEEP) {
+          const left = remaining(end);
+          if (left === 0) break;
+          waitWord(waiters, me, ASLEEP, left);
+        }
       }
     } catch (err) {
       interrupted = err; // KeyboardInterrupt: leave the queue, re-acquire, then rethrow
@@ -143,8 +147,7 @@ export class Condition {
     const k = Math.max(0, Math.min(len, Math.floor(n)));
     for (let i = 0; i < k; i++) {
       const slot = Atomics.load(this.#q, 1 + i);
-      Atomics.store(waiters, slot, 1);
-      Atomics.notify(waiters, slot);
+      if (Atomics.exchange(waiters, slot, 1) === ASLEEP) Atomics.notify(waiters, slot);
     }
     this.#q.copyWithin(1, 1 + k, 1 + len);
     Atomics.store(this.#q, LEN, len - k);

@@ -14,9 +14,9 @@ import { BroadcastChannel } from "worker_threads";
 import { RuntimeError, ValueError, argError } from "../errors";
 import { checkTimeout, deadline, remaining, sleep } from "../sync/wait";
 import { encode } from "../transport/handles";
-import { callerFile } from "../transport/imports";
 import { buildProgram, type Program } from "../transport/resolve";
 import { isPoolOwner } from "../thread/table";
+import { callerLookup } from "../thread/me";
 import { Thread } from "../thread/thread";
 import { CANCELLED, FINISHED, Future, TimeoutError } from "./future";
 
@@ -64,7 +64,7 @@ export class ThreadPoolExecutor {
 
   constructor(options: ExecutorOptions = {}) {
     if (typeof options !== "object" || options === null) throw argError("ThreadPoolExecutor()", "options", "an object", options);
-    const cores = require("os").availableParallelism() as number; // eslint-disable-line @typescript-eslint/no-require-imports
+    const cores = require("os").availableParallelism() as number;  
     const max = options.maxWorkers ?? Math.min(32, cores + 4);
     if (typeof max !== "number" || !Number.isInteger(max)) throw argError("ThreadPoolExecutor()", "maxWorkers", "a whole number", max);
     if (max <= 0) throw new ValueError("max_workers must be greater than 0");
@@ -77,7 +77,7 @@ export class ThreadPoolExecutor {
     this.#name = `threadlab-executor-${process.pid}-${n}-${Math.random().toString(36).slice(2)}`;
     this.#channel = new BroadcastChannel(this.#name);
     (this.#channel as unknown as { unref(): void }).unref();
-    const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
+    const caller = callerLookup();
     this.#init = {
       program: options.initializer ? buildProgram(options.initializer as never, "the executor's initializer", caller) : null,
       args: encode(options.initargs ?? [], "initargs"),
@@ -99,7 +99,7 @@ export class ThreadPoolExecutor {
   submit<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     if (typeof fn !== "function") throw argError("submit()", "fn", "a function", fn);
-    const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
+    const caller = callerLookup();
     const program = buildProgram(fn as never, `a call submitted to ${this.#prefix}`, caller);
     const encoded = encode(args, "the arguments of a submitted call");
     const future = new Future<Awaited<R>>();
@@ -127,7 +127,7 @@ export class ThreadPoolExecutor {
     // The calls go in chunks (a few per thread and round), each one job: the function travels
     // once per chunk instead of once per item. Results still come back in order, and an error
     // is thrown when the iteration reaches the item that threw.
-    const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
+    const caller = callerLookup();
     const program = buildProgram(fn as never, `the function mapped by ${this.#prefix}`, caller);
     const size = Math.max(1, Math.ceil(calls.length / (this.maxWorkers * 8)));
     const futures: Array<Future<{ values: Array<Awaited<R>>; error?: unknown }>> = [];

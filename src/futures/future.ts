@@ -8,6 +8,7 @@ import { deserialize, serialize } from "v8";
 import { CancelledError, DataCloneError, TimeoutError, reviveError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+import { ensureBytes, growableBuffer } from "../shared/growable";
 
 export { CancelledError, TimeoutError };
 
@@ -25,13 +26,12 @@ const MAX_RESULT = 64 * 1024 * 1024; // reserved address space only; pages are u
 export class Future<T = unknown> {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #w: Int32Array;
-  readonly #callbacks: Array<(f: Future<any>) => void> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly #callbacks: Array<(f: Future<any>) => void> = [];  
   #watching = false;
 
   constructor(sab?: SharedArrayBuffer) {
-    // Growable (ES2024, in Node 20): the result is written by whichever thread runs the call.
-    const Growable = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer;
-    this.sab = sab ?? new Growable(HEADER, { maxByteLength: HEADER + MAX_RESULT });
+    // Growable: the result is written by whichever thread runs the call.
+    this.sab = sab ?? growableBuffer(HEADER, HEADER + MAX_RESULT);
     this.#w = new Int32Array(this.sab, 0, 4);
   }
 
@@ -165,8 +165,7 @@ export class Future<T = unknown> {
       bytes = serialize({ name: "DataCloneError", message: `the result is too large to send back (${bytes.length} bytes)` });
       isError = true;
     }
-    const sab = this.sab as SharedArrayBuffer & { grow(n: number): void };
-    if (sab.byteLength < HEADER + bytes.length) sab.grow(HEADER + bytes.length);
+    ensureBytes(this.sab, HEADER + bytes.length);
     new Uint8Array(this.sab, HEADER, bytes.length).set(bytes);
     Atomics.store(this.#w, LENGTH, bytes.length);
     Atomics.store(this.#w, IS_ERROR, isError ? 1 : 0);

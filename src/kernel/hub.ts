@@ -195,9 +195,6 @@ setup.main.on("message", (m: FromMain) => {
       cells.set(m.cell, { header: m.header });
       if (m.code !== undefined) history.push([SESSION, m.count, m.code, null]);
       break;
-    case "output":
-      addOutput(m);
-      break;
     case "iopub":
       flush();
       if (m.msgType === "execute_result") {

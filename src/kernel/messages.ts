@@ -1,9 +1,8 @@
 /** What the kernel's main thread and its I/O thread (the hub) send each other. */
 import type { Header, Message } from "./wire";
 
-/** A piece of a thread's (or a cell's) output, for the cell with id `cell`. */
+/** A piece of a thread's (or a cell's) output, for the cell with id `cell` (read from the output ring). */
 export interface OutputChunk {
-  type?: "output";
   cell: number;
   name: "stdout" | "stderr";
   text: string;
@@ -11,7 +10,6 @@ export interface OutputChunk {
 
 export type FromMain =
   | { type: "cell"; cell: number; header: Header; count: number; code?: string }
-  | ({ type: "output" } & OutputChunk)
   | { type: "iopub"; msgType: string; content: unknown; cell?: number; parent?: Header }
   | { type: "status"; state: "busy" | "idle"; parent: Header }
   | { type: "reply"; socket: "shell" | "control"; request: Message; msgType: string; content: unknown };

@@ -35,7 +35,8 @@ export async function runNotebooks(files: string[], cwd: string): Promise<number
   return failed;
 }
 
-async function runNotebook(file: string, cwd: string): Promise<number> {
+/** A connection file for a kernel on loopback (free ports, a fresh key), as a front end writes one. */
+export async function newConnectionFile(): Promise<{ conn: ConnectionInfo; file: string }> {
   const conn: ConnectionInfo = {
     transport: "tcp",
     ip: "127.0.0.1",
@@ -47,8 +48,13 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
     control_port: await freePort(),
     hb_port: await freePort(),
   };
-  const connFile = path.join(mkdtempSync(path.join(os.tmpdir(), "threadlab-conn-")), "kernel.json");
-  writeFileSync(connFile, JSON.stringify(conn));
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "threadlab-conn-")), "kernel.json");
+  writeFileSync(file, JSON.stringify(conn));
+  return { conn, file };
+}
+
+async function runNotebook(file: string, cwd: string): Promise<number> {
+  const { conn, file: connFile } = await newConnectionFile();
   const kernel = spawn(process.execPath, [path.join(__dirname, "..", "cli.js"), "kernel", "-f", connFile], { cwd, stdio: ["ignore", "inherit", "inherit"] });
   const shell = new zmq.Dealer();
   const iopub = new zmq.Subscriber();

@@ -7,23 +7,37 @@ import { deserialize, serialize } from "v8";
 import { DataCloneError } from "../errors";
 import { Lock, type LockState } from "../sync/lock";
 import { isShareable } from "../transport/handles";
+import { ensureBytes, growableBuffer, maxBytesOf } from "./growable";
 
 const VERSION = 0;
 const LENGTH = 1;
 const HEADER = 8;
 
+/** The first thing inside `value` that cannot be stored as plain data, if any. */
+export function findUnstorable(value: unknown): { kind: "handle" | "function" | "symbol"; name: string } | undefined {
+  const seen = new Set<object>();
+  const walk = (v: unknown): ReturnType<typeof findUnstorable> => {
+    if (isShareable(v)) return { kind: "handle", name: "" };
+    if (typeof v === "function") return { kind: "function", name: v.name };
+    if (typeof v === "symbol") return { kind: "symbol", name: String(v) };
+    if (!v || typeof v !== "object" || seen.has(v)) return undefined;
+    seen.add(v);
+    const parts = Array.isArray(v) ? v : v instanceof Map ? [...v.keys(), ...v.values()] : v instanceof Set ? [...v] : Object.values(v);
+    for (const x of parts) {
+      const found = walk(x);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return walk(value);
+}
+
 /** Refuses what cannot be stored as plain data, saying what it was. */
 export function toRecord(value: unknown, where: string): Uint8Array {
-  const walk = (v: unknown): void => {
-    if (isShareable(v)) throw new DataCloneError(`${where}: a threadlab object cannot be stored here yet; share it by name or pass it in args`);
-    if (typeof v === "function") throw new DataCloneError(`${where}: a function cannot be stored (${v.name || "anonymous"}); store plain data`);
-    if (typeof v === "symbol") throw new DataCloneError(`${where}: a symbol cannot be stored`);
-    if (v && typeof v === "object") {
-      const parts = Array.isArray(v) ? v : v instanceof Map ? [...v.keys(), ...v.values()] : v instanceof Set ? [...v] : Object.values(v);
-      for (const x of parts) walk(x);
-    }
-  };
-  walk(value);
+  const bad = findUnstorable(value);
+  if (bad?.kind === "handle") throw new DataCloneError(`${where}: a threadlab object cannot be stored here yet; share it by name or pass it in args`);
+  if (bad?.kind === "function") throw new DataCloneError(`${where}: a function cannot be stored (${bad.name || "anonymous"}); store plain data`);
+  if (bad?.kind === "symbol") throw new DataCloneError(`${where}: a symbol cannot be stored`);
   try {
     return serialize(value);
   } catch (err) {
@@ -50,8 +64,7 @@ export class SharedBlob<T> {
   }
 
   static create<T>(initial: T, maxBytes: number): SharedBlob<T> {
-    const Growable = SharedArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => SharedArrayBuffer;
-    return new SharedBlob<T>({ sab: new Growable(HEADER, { maxByteLength: HEADER + maxBytes }), lock: { sab: new SharedArrayBuffer(4), offset: 0 } }, initial);
+    return new SharedBlob<T>({ sab: growableBuffer(HEADER, HEADER + maxBytes), lock: { sab: new SharedArrayBuffer(4), offset: 0 } }, initial);
   }
 
   /** Reads the current value (a fresh copy). Call with the lock held, or accept a snapshot. */
@@ -71,11 +84,11 @@ export class SharedBlob<T> {
   }
 
   #write(bytes: Uint8Array): void {
-    const sab = this.state.sab as SharedArrayBuffer & { grow(n: number): void; maxByteLength: number };
-    if (HEADER + bytes.length > sab.maxByteLength) {
-      throw new DataCloneError(`the data no longer fits its shared memory (${bytes.length} bytes; capacityBytes is ${sab.maxByteLength - HEADER})`);
+    const sab = this.state.sab;
+    if (HEADER + bytes.length > maxBytesOf(sab)) {
+      throw new DataCloneError(`the data no longer fits its shared memory (${bytes.length} bytes; capacityBytes is ${maxBytesOf(sab) - HEADER})`);
     }
-    if (sab.byteLength < HEADER + bytes.length) sab.grow(HEADER + bytes.length);
+    ensureBytes(sab, HEADER + bytes.length);
     new Uint8Array(sab, HEADER, bytes.length).set(bytes);
     Atomics.store(this.#w, LENGTH, bytes.length);
     Atomics.add(this.#w, VERSION, 1);

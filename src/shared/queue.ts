@@ -13,7 +13,8 @@ import { DataCloneError, Empty, Full, ShutDown, ValueError, argError } from "../
 import { Condition } from "../sync/condition";
 import { Lock } from "../sync/lock";
 import { checkTimeout, deadline, remaining } from "../sync/wait";
-import { HANDLE, isShareable, registerHandleType, revive, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { findUnstorable } from "./blob";
 
 export { Empty, Full, ShutDown };
 
@@ -279,12 +280,9 @@ export class Queue<T = unknown> {
       return rec;
     }
     if (item === null || item === undefined) return Uint8Array.of(item === null ? TAG_NULL : TAG_UNDEFINED);
-    const walk = (v: unknown): void => {
-      if (isShareable(v)) throw new DataCloneError("a threadlab object cannot be put in a queue yet: pass it to the thread in args, or share it by name");
-      if (typeof v === "function") throw new DataCloneError(`cannot put a function in a queue: ${v.name || "anonymous function"}`);
-      if (v && typeof v === "object") for (const x of Array.isArray(v) ? v : v instanceof Map ? [...v.keys(), ...v.values()] : v instanceof Set ? [...v] : Object.values(v)) walk(x);
-    };
-    walk(item);
+    const bad = findUnstorable(item);
+    if (bad?.kind === "handle") throw new DataCloneError("a threadlab object cannot be put in a queue yet: pass it to the thread in args, or share it by name");
+    if (bad?.kind === "function") throw new DataCloneError(`cannot put a function in a queue: ${bad.name || "anonymous function"}`);
     let body: Uint8Array;
     try {
       body = serialize(item);

@@ -8,8 +8,7 @@ import { BrokenBarrierError, ValueError, argError } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
 import { rebuildSync } from "../transport/rebuild";
 import { buildProgram, type Program } from "../transport/resolve";
-import { callerFile } from "../transport/imports";
-import { isPoolOwner } from "../thread/table";
+import { callerLookup } from "../thread/me";
 import { Condition } from "./condition";
 import { Lock } from "./lock";
 import { checkTimeout } from "./wait";
@@ -58,7 +57,7 @@ export class Barrier {
     Atomics.store(this.#w, TIMEOUT_MS, t === null ? -1 : Math.round(Math.max(0, t) * 1000));
     this.#cond = new Condition(new Lock());
     this.#action = action ?? null;
-    const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
+    const caller = callerLookup();
     this.#program = action ? buildProgram(action as never, "the action of a Barrier", caller) : null;
   }
 

@@ -33,7 +33,7 @@ export function userStack(stack: string): string {
 }
 
 /** The text the default excepthook prints for `args`. */
-export function formatException(args: ExceptHookArgs): string {
+export function formatException(args: Omit<ExceptHookArgs, "thread"> & { thread: { name: string } | null }): string {
   const name = args.thread?.name ?? "<unknown>";
   const body =
     args.excValue instanceof Error

@@ -7,7 +7,6 @@ import { RuntimeError, argError } from "../errors";
 import { C, T, W } from "../sync/layout";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { HANDLE, encode, registerHandleType, type Handle } from "../transport/handles";
-import { callerFile } from "../transport/imports";
 import { buildProgram, type Program } from "../transport/resolve";
 import { chooseSink, type SinkDescriptor } from "../output/sink";
 import {
@@ -24,6 +23,7 @@ import {
   type SlotRef,
 } from "./table";
 import { currentTask, type Task } from "./task";
+import { callerLookup } from "./me";
 import { excepthookProgram } from "./excepthook";
 import { Future } from "../futures/future";
 
@@ -150,10 +150,10 @@ export class Thread<A extends unknown[] = unknown[]> {
     let program: Program | null = null;
     const label = `the target of thread '${this.#name}'`;
     // The file that starts the thread is looked up (from the stack) only if a name needs its imports.
-    const caller = isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
+    const caller = callerLookup();
     // A subclass that overrides run(): its class travels as source, and the thread runs run() on a
     // copy of this object's fields; the fields it then holds come back to this object at join().
-    const subclassRun = this.run !== Thread.prototype.run && !(this.timerInfo() !== undefined);
+    const subclassRun = this.run !== Thread.prototype.run;
     let self: Task["self"];
     if (subclassRun) {
       program = buildProgram(this.constructor as never, `the class of thread '${this.#name}'`, caller);

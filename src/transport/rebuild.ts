@@ -35,32 +35,59 @@ export function runFactory(code: string, values: unknown[]): unknown {
   return factory(values, frozenView);
 }
 
-function valueSync(b: Binding): unknown {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const tslib = require("tslib") as Record<string, (m: unknown) => unknown>;
+let tsRegistered = false;
+/** Lets this thread load TypeScript modules, with the ts-node the importing project has. */
+function registerTypeScript(request: string): void {
+  if (tsRegistered) return;
+  try {
+    const tsNode = createRequire(request)("ts-node") as { register(o: object): void };
+    tsNode.register({ transpileOnly: true });
+    tsRegistered = true;
+  } catch (err) {
+    throw new Error(
+      `a thread imports the TypeScript module ${request}, which needs ts-node to load: ` +
+        `install it in your project (npm install --save-dev ts-node). (${(err as Error).message})`,
+    );
+  }
+}
+
+/** `require`s a module binding's module (registering ts-node first for a .ts file). */
+export function requireModule(b: Extract<Binding, { kind: "module" }>): unknown {
+  if (/\.[cm]?tsx?$/.test(b.request)) registerTypeScript(b.request);
+  return createRequire(__filename)(b.request);
+}
+
+/** What a module binding names in a loaded module: with tsc's interop, and the property it imports. */
+export function moduleValue(mod: unknown, b: Extract<Binding, { kind: "module" }>): unknown {
+  if (b.interop === "default") mod = tslib().__importDefault(mod);
+  else if (b.interop === "star") mod = tslib().__importStar(mod);
+  return b.prop ? (mod as Record<string, unknown>)[b.prop] : mod;
+}
+
+ 
+const tslib = () => require("tslib") as Record<string, (m: unknown) => unknown>;
+
+/** The value of a binding in this thread (a module binding by `require`). */
+export function bindingValue(b: Binding): unknown {
   switch (b.kind) {
     case "api":
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+       
       return b.prop ? (require("../index") as Record<string, unknown>)[b.prop] : require("../index");
     case "data":
       return decode(b.value, true, b.name);
     case "handle":
       return decode(b.value, false, b.name);
-    case "module": {
-      let mod = createRequire(__filename)(b.request) as unknown;
-      if (b.interop === "default") mod = tslib.__importDefault(mod);
-      else if (b.interop === "star") mod = tslib.__importStar(mod);
-      return b.prop ? (mod as Record<string, unknown>)[b.prop] : mod;
-    }
+    case "module":
+      return moduleValue(requireModule(b), b);
     case "helper":
-      return tslib[b.name];
+      return tslib()[b.name];
     case "require":
       return createRequire(b.from);
     default:
-      return undefined;
+      return undefined; // source and namespace bindings are written into the code itself
   }
 }
 
 export function rebuildSync(program: Program): unknown {
-  return runFactory(programCode(program), program.bindings.map(valueSync));
+  return runFactory(programCode(program), program.bindings.map(bindingValue));
 }

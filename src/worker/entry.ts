@@ -8,15 +8,15 @@
  */
 import { readlinkSync } from "fs";
 import { availableParallelism } from "os";
-import { createRequire } from "module";
 import { pathToFileURL } from "url";
 import { promisify } from "util";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "worker_threads";
-import * as api from "../index";
+// The whole API is loaded in every worker: what threads call, and every handle type they receive.
+import "../index";
 import { decode, isShareable } from "../transport/handles";
 import { serialize } from "v8";
 import { Future } from "../futures/future";
-import { programCode, runFactory } from "../transport/rebuild";
+import { bindingValue, moduleValue, programCode, requireModule, runFactory } from "../transport/rebuild";
 import { addResolver, type Binding, type Program, type Resolved } from "../transport/resolve";
 import { installCapture, setCurrentSink } from "../output/capture";
 import { openSink, TERMINAL } from "../output/sink";
@@ -106,58 +106,19 @@ function cleanUp(before: Map<string, Function[]>): void { // eslint-disable-line
 
 // ---- rebuilding a program ---------------------------------------------------------------------
 
- 
-const tslib = require("tslib") as Record<string, (m: unknown) => unknown>;
 let received = new Map<string, { binding: Binding; value?: unknown }>();
 
-let tsRegistered = false;
-/** Lets this worker load TypeScript modules, with the ts-node the importing project has. */
-function registerTypeScript(request: string): void {
-  if (tsRegistered) return;
-  try {
-    const tsNode = createRequire(request)("ts-node") as { register(o: object): void };
-    tsNode.register({ transpileOnly: true });
-    tsRegistered = true;
-  } catch (err) {
-    throw new Error(
-      `a thread imports the TypeScript module ${request}, which needs ts-node to load: ` +
-        `install it in your project (npm install --save-dev ts-node). (${(err as Error).message})`,
-    );
-  }
-}
-
-async function loadModule(b: Extract<Binding, { kind: "module" }>): Promise<unknown> {
+/** A binding's value; a module that only `import()` can load (ES-only) is awaited here. */
+async function valueOf(b: Binding): Promise<unknown> {
+  if (b.kind !== "module") return bindingValue(b);
   let mod: unknown;
-  if (/\.[cm]?tsx?$/.test(b.request)) registerTypeScript(b.request);
   try {
-    mod = createRequire(__filename)(b.request);
+    mod = requireModule(b);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ERR_REQUIRE_ESM") throw err;
     mod = await import(/^[./]/.test(b.request) ? pathToFileURL(b.request).href : b.request);
   }
-  if (b.interop === "default") mod = tslib.__importDefault(mod);
-  else if (b.interop === "star") mod = tslib.__importStar(mod);
-  return b.prop ? (mod as Record<string, unknown>)[b.prop] : mod;
-}
-
-async function valueOf(b: Binding): Promise<unknown> {
-  switch (b.kind) {
-    case "api":
-      return b.prop ? (api as Record<string, unknown>)[b.prop] : api;
-    case "data":
-      return decode(b.value, true, b.name);
-    case "handle":
-      return decode(b.value, false, b.name);
-    case "module":
-      return loadModule(b);
-    case "helper":
-      return tslib[b.name];
-    case "require":
-      return createRequire(b.from);
-    case "source":
-    case "namespace":
-      return undefined;
-  }
+  return moduleValue(mod, b);
 }
 
 /** Evaluates a program to its target function (or class). */

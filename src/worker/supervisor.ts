@@ -9,7 +9,7 @@ import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from
 import { C, MAX_WORKERS, W, WS, type SharedBuffers } from "../sync/layout";
 import { openSink, TERMINAL } from "../output/sink";
 import { cellSink } from "../output/cell-sink";
-import { userStack } from "../thread/excepthook";
+import { formatException } from "../thread/excepthook";
 import { holderIdOfWorker, releaseIfHeldBy } from "../output/output-lock";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
 import type { Task } from "../thread/task";
@@ -106,7 +106,8 @@ function onWorkerMessage(msg: ToSupervisor): void {
 /** Prints why a thread ended abnormally to the thread's own stderr, as the excepthook would. */
 function report(task: Pick<Task, "name" | "sink">, err: Error): void {
   try {
-    openSink(task.sink).write("stderr", `Exception in thread ${task.name}:\n${userStack(err.stack ?? String(err))}\n`);
+    const excepthookArgs = { excType: err.constructor?.name ?? "Error", excValue: err, excTraceback: err.stack ?? null, thread: { name: task.name } };
+    openSink(task.sink).write("stderr", formatException(excepthookArgs));
   } catch {
     /* the sink is gone too: nothing left to tell */
   }

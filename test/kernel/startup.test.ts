@@ -4,33 +4,20 @@
  * start-up), and `threadlab install` writes kernelspecs where Jupyter looks.
  */
 import { spawn } from "child_process";
-import { randomBytes } from "crypto";
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from "fs";
+import { mkdtempSync, readFileSync, existsSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zmq from "zeromq";
-import { freePort } from "../../src/kernel/terminal";
+import { newConnectionFile } from "../../src/kernel/terminal";
 import { decode, encode } from "../../src/kernel/wire";
 // The built installer: kernel.json points at dist/cli.js next to it.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+ 
 const { kernelsDir, install } = require("../../dist/kernel/install") as typeof import("../../src/kernel/install");
 
 const ROOT = path.join(__dirname, "..", "..");
 
 test("kernel_info is answered during start-up, then cells run", async () => {
-  const conn = {
-    transport: "tcp",
-    ip: "127.0.0.1",
-    key: randomBytes(8).toString("hex"),
-    signature_scheme: "hmac-sha256",
-    shell_port: await freePort(),
-    iopub_port: await freePort(),
-    stdin_port: await freePort(),
-    control_port: await freePort(),
-    hb_port: await freePort(),
-  };
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "tl-conn-")), "k.json");
-  writeFileSync(file, JSON.stringify(conn));
+  const { conn, file } = await newConnectionFile();
   const started = Date.now();
   const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "kernel", "-f", file], { stdio: "ignore" });
   const shell = new zmq.Dealer({ receiveTimeout: 200 });

@@ -64,15 +64,17 @@ export function moduleValue(mod: unknown, b: Extract<Binding, { kind: "module" }
   return b.prop ? (mod as Record<string, unknown>)[b.prop] : mod;
 }
 
- 
-const tslib = () => require("tslib") as Record<string, (m: unknown) => unknown>;
+// Loaded on first use (the API module imports this file), then kept: this runs on every thread start.
+let apiModule: Record<string, unknown> | undefined;
+let tslibModule: Record<string, (m: unknown) => unknown> | undefined;
+const api = () => (apiModule ??= require("../index") as Record<string, unknown>);
+const tslib = () => (tslibModule ??= require("tslib") as Record<string, (m: unknown) => unknown>);
 
 /** The value of a binding in this thread (a module binding by `require`). */
 export function bindingValue(b: Binding): unknown {
   switch (b.kind) {
     case "api":
-       
-      return b.prop ? (require("../index") as Record<string, unknown>)[b.prop] : require("../index");
+      return b.prop ? api()[b.prop] : api();
     case "data":
       return decode(b.value, true, b.name);
     case "handle":

@@ -4,7 +4,7 @@ module.exports = {
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }] },
-  moduleNameMapper: { "^threadlab$": "<rootDir>/dist/index.js" },
+  moduleNameMapper: { "^threadlab$": "<rootDir>/dist/src/index.js" },
   testTimeout: 60000,
   maxWorkers: 1,
   verbose: true,

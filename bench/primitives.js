@@ -8,7 +8,7 @@
 "use strict";
 const fs = require("fs");
 const { spawnSync } = require("child_process");
-const { Thread, Queue, Condition, Value, ThreadPoolExecutor } = require("../dist");
+const { Thread, Queue, Condition, Value, ThreadPoolExecutor } = require("..");
 
 const PYTHON = "/usr/bin/python3";
 const ROUNDS = 5;

@@ -17,7 +17,7 @@
 const fs = require("fs");
 const { spawnSync } = require("child_process");
 const { Worker } = require("worker_threads");
-const { Thread, Lock, Value } = require("../dist");
+const { Thread, Lock, Value } = require("..");
 
 const PYTHON = "/usr/bin/python3";
 const HAVE_PYTHON = fs.existsSync(PYTHON);

@@ -39,7 +39,7 @@ function notebook(lesson) {
 
 function kernelspecPath() {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "threadlab-kernelspec-"));
-  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "install", "--prefix", prefix], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(r.stderr);
   return path.join(prefix, "share", "jupyter");
 }

@@ -1,7 +1,9 @@
 /**
  * threadlab: Python's `threading` for TypeScript, over real worker_threads.
- * This file only re-exports the public API.
+ * This file re-exports the public API, and hands it to the resolver as the
+ * names every thread has (transport/api.ts).
  */
+import { registerApi } from "./transport/api";
 import "./worker/launch";
 
 export {
@@ -21,24 +23,26 @@ export type { ThreadOptions } from "./thread/thread";
 export { excepthook, setExcepthook, getExcepthook } from "./thread/excepthook";
 export type { ExceptHookArgs, Excepthook } from "./thread/excepthook";
 export { local } from "./thread/local";
+export { Timer } from "./thread/timer";
 export { Lock } from "./sync/lock";
 export { RLock } from "./sync/rlock";
 export { Condition } from "./sync/condition";
 export { Semaphore, BoundedSemaphore } from "./sync/semaphore";
 export { Event } from "./sync/event";
 export { Barrier } from "./sync/barrier";
-export { Timer } from "./thread/timer";
 export { sleep, TIMEOUT_MAX } from "./sync/wait";
 export { Value, SharedArray } from "./shared/value";
+export type { Typecode } from "./shared/value";
 export { SharedList, SharedDict } from "./shared/collections";
 export { Queue, LifoQueue, PriorityQueue, SimpleQueue, Empty, Full, ShutDown } from "./shared/queue";
 export type { QueueOptions } from "./shared/queue";
-export type { Typecode } from "./shared/value";
 export { print } from "./output/print";
 export { Future, CancelledError, TimeoutError } from "./futures/future";
 export { ThreadPoolExecutor, asCompleted, wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from "./futures/executor";
 export type { ExecutorOptions } from "./futures/executor";
-/** @internal What an executor thread runs (it travels to the thread by this name). */
-export { executorWorker as __executorWorker } from "./futures/worker";
 export { share } from "./transport/resolve";
 export { shutdown } from "./worker/launch";
+
+// The module's own exports object: what `require("threadlab")` returns, so that the resolver
+// knows an imported threadlab (or one of its names) when a thread's code uses it.
+registerApi(exports as Record<string, unknown>, __filename);

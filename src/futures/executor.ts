@@ -13,11 +13,13 @@
 import { BroadcastChannel } from "worker_threads";
 import { RuntimeError, ValueError, argError } from "../errors";
 import { checkTimeout, deadline, remaining, sleep } from "../sync/wait";
-import { encode } from "../transport/handles";
+import { isPoolOwner } from "../state/buffers";
+import { registerInternal } from "../transport/api";
+import { encode } from "../transport/copy";
+import { callerLookup } from "../transport/imports";
 import { buildProgram, type Program } from "../transport/resolve";
-import { isPoolOwner } from "../thread/table";
-import { callerLookup } from "../thread/me";
 import { Thread } from "../thread/thread";
+import { READY, IDLE, executorThread, type ExecutorMessage } from "./executor-thread";
 import { CANCELLED, FINISHED, Future, TimeoutError } from "./future";
 
 export interface ExecutorOptions {
@@ -30,26 +32,13 @@ export interface ExecutorOptions {
   initargs?: unknown[];
 }
 
-export interface Job {
-  type: "job";
-  program: Program;
-  args: unknown;
-  future: SharedArrayBuffer;
-  /** For map(): args is a list of argument lists; the result is { values, error? }. */
-  chunk?: boolean;
-}
-export type ExecutorMessage = Job | { type: "init"; program: Program | null; args: unknown } | { type: "stop" };
 
 let executors = 0;
 const live = new Set<ThreadPoolExecutor>();
 let exitHook = false;
 
-/** The target of every executor thread: a library function the thread has itself. */
-const executorTarget = (channel: string, counters: SharedArrayBuffer) => __executorWorker(channel, counters);
-declare function __executorWorker(channel: string, counters: SharedArrayBuffer): Promise<void>;
-
-const READY = 0;
-const IDLE = 1;
+// The target of every executor thread is a library function the thread has itself: it travels by name.
+registerInternal("__threadlab_executorThread", executorThread);
 
 export class ThreadPoolExecutor {
   readonly maxWorkers: number;
@@ -178,7 +167,7 @@ export class ThreadPoolExecutor {
     }
     if (this.#threads.length >= this.maxWorkers) return;
     const ready = Atomics.load(this.#counters, READY);
-    const t = new Thread({ target: executorTarget, args: [this.#name, this.#counters.buffer as SharedArrayBuffer], name: `${this.#prefix}_${this.#threads.length}`, daemon: false });
+    const t = new Thread({ target: executorThread, args: [this.#name, this.#counters.buffer as SharedArrayBuffer], name: `${this.#prefix}_${this.#threads.length}`, daemon: false });
     t.start();
     this.#threads.push(t);
     // The new thread must be listening before a call is sent, or it would never see it.

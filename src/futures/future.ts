@@ -7,7 +7,7 @@
 import { deserialize, serialize } from "v8";
 import { CancelledError, DataCloneError, TimeoutError, reviveError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { ensureBytes, growableBuffer } from "../shared/growable";
 
 export { CancelledError, TimeoutError };

@@ -1,10 +1,13 @@
 /**
- * Output capture inside a pool worker: `process.stdout.write`,
- * `process.stderr.write` and so `console.*` all go to the sink of the thread
- * running now, instead of Node's worker stdio pipe (which only moves while the
+ * Output capture: `process.stdout.write` and `process.stderr.write` (and so
+ * `console.*`) replaced by a function that hands each piece of text to a
+ * sink, instead of Node's worker stdio pipe (which only moves while the
  * worker's event loop runs, so it stalls while a thread blocks).
+ *
+ * In a pool worker the text goes to the sink of the thread running now; the
+ * kernel's main thread patches its own streams with `patchWrite` too.
  */
-import { type Sink, type Stream } from "./sink";
+import type { Sink, Stream } from "./sinks";
 
 let current: Sink | undefined;
 let fallback: Sink | undefined;
@@ -20,26 +23,27 @@ export function currentSink(): Sink | undefined {
 
 type WriteCallback = (err?: Error | null) => void;
 
-function capture(stream: Stream, target: NodeJS.WriteStream): void {
-  target.write = function write(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
+/**
+ * Replaces `target.write` with one that passes every chunk (as a string when
+ * it was one in UTF-8, else as bytes) to `write`, and calls a write callback
+ * on the next tick, as a stream would.
+ */
+export function patchWrite(target: NodeJS.WriteStream, write: (data: string | Uint8Array) => void): void {
+  target.write = function patchedWrite(chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
     const callback = (typeof encoding === "function" ? encoding : cb) as WriteCallback | undefined;
     const enc = typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8";
     const data =
-      typeof chunk === "string"
-        ? enc === "utf8" || enc === "utf-8"
-          ? chunk
-          : Buffer.from(chunk, enc)
-        : (chunk as Uint8Array);
-    const sink = current ?? fallback;
-    if (sink) sink.write(stream, data);
+      typeof chunk === "string" ? (enc === "utf8" || enc === "utf-8" ? chunk : Buffer.from(chunk, enc)) : (chunk as Uint8Array);
+    if (data.length > 0) write(data);
     if (callback) process.nextTick(callback, null);
     return true;
   } as NodeJS.WriteStream["write"];
 }
 
-/** Installs the capture; `idle` receives output written while no thread runs. */
+/** Installs the capture in a pool worker; `idle` receives output written while no thread runs. */
 export function installCapture(idle: Sink): void {
   fallback = idle;
-  capture("stdout", process.stdout);
-  capture("stderr", process.stderr);
+  for (const stream of ["stdout", "stderr"] as const satisfies readonly Stream[]) {
+    patchWrite(process[stream], (data) => (current ?? fallback)?.write(stream, data));
+  }
 }

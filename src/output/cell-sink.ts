@@ -7,7 +7,7 @@
  */
 import { workerData } from "worker_threads";
 import { OutputRing } from "./ring";
-import { registerSinkKind, type SinkDescriptor, type Stream } from "./sink";
+import { registerSinkKind, type SinkDescriptor, type Stream } from "./sinks";
 
 const decoder = new TextDecoder();
 let ring: OutputRing | undefined;

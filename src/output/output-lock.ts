@@ -7,9 +7,9 @@
  * its `finally` never runs, so the supervisor calls `releaseIfHeldBy` with the
  * dead worker's id, or every later `print` would wait forever.
  */
-import { C } from "../sync/layout";
+import { sharedState, workerSetup } from "../state/buffers";
+import { C } from "../state/layout";
 import { waitWord } from "../sync/wait";
-import { sharedState, workerSetup } from "../thread/table";
 
 const WAITERS = 1 << 30;
 const SPIN = 100;

@@ -1,6 +1,11 @@
+/**
+ * Python's `print`, and where the main thread's prints go: in a thread, to the
+ * thread's sink; in a script's main thread, to the terminal under the output
+ * lock; in the kernel's main thread, to the running cell.
+ */
 import { inspect } from "util";
 import { currentSink } from "./capture";
-import { writeTerminal } from "./sink";
+import { writeTerminal } from "./terminal";
 
 let mainWriter: ((text: string) => void) | undefined;
 

@@ -6,7 +6,7 @@
 import { deserialize, serialize } from "v8";
 import { DataCloneError } from "../errors";
 import { Lock, type LockState } from "../sync/lock";
-import { isShareable } from "../transport/handles";
+import { isShareable } from "../state/handle";
 import { ensureBytes, growableBuffer, maxBytesOf } from "./growable";
 
 const VERSION = 0;
@@ -81,6 +81,12 @@ export class SharedBlob<T> {
       if (changed) this.#write(toRecord(value, "store"));
       return result;
     });
+  }
+
+  /** Replaces the value, under the lock. */
+  set(value: T): void {
+    const bytes = toRecord(value, "store");
+    this.lock.with(() => this.#write(bytes));
   }
 
   #write(bytes: Uint8Array): void {

@@ -5,7 +5,7 @@
  * structured-clone record). Values must be plain data; reads return copies.
  */
 import { IndexError, KeyError, ValueError, argError } from "../errors";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { SharedBlob, toRecord, type BlobState } from "./blob";
 
 const DEFAULT_BYTES = 64 * 1024 * 1024;

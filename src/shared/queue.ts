@@ -12,8 +12,8 @@ import { deserialize, serialize } from "v8";
 import { DataCloneError, Empty, Full, ShutDown, ValueError, argError } from "../errors";
 import { Condition } from "../sync/condition";
 import { Lock } from "../sync/lock";
-import { checkTimeout, deadline, remaining } from "../sync/wait";
-import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { checkTimeout, deadline, secondsLeft } from "../sync/wait";
+import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { findUnstorable } from "./blob";
 
 export { Empty, Full, ShutDown };
@@ -254,13 +254,9 @@ export class Queue<T = unknown> {
 
   /** Waits on `cond` until notified or `end`; returns false if `end` passed. */
   #waitOn(cond: Condition, end: number): boolean {
-    if (end === Infinity) {
-      cond.wait();
-      return true;
-    }
-    const left = remaining(end);
-    if (left <= 0) return false;
-    cond.wait(left / 1000);
+    const left = secondsLeft(end);
+    if (left === 0) return false;
+    cond.wait(left);
     return true;
   }
 

@@ -7,7 +7,7 @@
  */
 import { IndexError, OverflowError, argError } from "../errors";
 import { Lock, type LockState } from "../sync/lock";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 
 type TypedArrayCtor =
   | Int8ArrayConstructor

@@ -5,10 +5,10 @@
  * the last thread to arrive; it travels to that thread as source, like a target.
  */
 import { BrokenBarrierError, ValueError, argError } from "../errors";
-import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { rebuildSync } from "../transport/rebuild";
 import { buildProgram, type Program } from "../transport/resolve";
-import { callerLookup } from "../thread/me";
+import { callerLookup } from "../transport/imports";
 import { Condition } from "./condition";
 import { Lock } from "./lock";
 import { checkTimeout } from "./wait";

@@ -8,12 +8,12 @@
  * waiter that times out takes itself off the queue.
  */
 import { RuntimeError, argError } from "../errors";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
-import { mySlot } from "../thread/me";
-import { sharedState } from "../thread/table";
+import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
+import { sharedState } from "../state/buffers";
+import { mySlot } from "../state/me";
 import { Lock, withAcquired } from "./lock";
 import { RLock } from "./rlock";
-import { checkTimeout, deadline, remaining, waitWord } from "./wait";
+import { checkTimeout, deadline, remaining, secondsLeft, waitWord } from "./wait";
 
 /** How many threads may wait on one Condition at once. */
 export const MAX_WAITERS = 1024;
@@ -118,12 +118,9 @@ export class Condition {
     const end = deadline(t);
     let result = predicate();
     while (!result) {
-      let wait: number | null = null;
-      if (end !== Infinity) {
-        wait = remaining(end) / 1000;
-        if (wait <= 0) break;
-      }
-      this.wait(wait);
+      const left = secondsLeft(end);
+      if (left === 0) break;
+      this.wait(left);
       result = predicate();
     }
     return result;
@@ -179,12 +176,11 @@ export class Condition {
 
   /** @internal */
   [HANDLE](): Handle {
-    const lock = this.#lock instanceof RLock ? { type: "RLock", sab: this.#lock.sab } : { type: "Lock", state: this.#lock.state };
-    return { type: "Condition", state: { sab: this.sab, lock } };
+    return { type: "Condition", state: { sab: this.sab, lock: this.#lock[HANDLE]() } };
   }
 }
 
 registerHandleType("Condition", (s) => {
-  const { sab, lock } = s as { sab: SharedArrayBuffer; lock: { type: string; sab?: SharedArrayBuffer; state?: never } };
-  return new Condition(lock.type === "RLock" ? new RLock(lock.sab) : new Lock(lock.state), sab);
+  const { sab, lock } = s as { sab: SharedArrayBuffer; lock: Handle };
+  return new Condition(revive(lock) as AnyLock, sab);
 });

@@ -2,7 +2,7 @@
  * `Event`, as Python's `threading.Event`: a flag that threads wait for, on a
  * `Condition` over a plain `Lock`.
  */
-import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { Condition } from "./condition";
 import { Lock } from "./lock";
 import { checkTimeout } from "./wait";

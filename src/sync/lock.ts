@@ -9,7 +9,7 @@
  */
 import { RuntimeError, ValueError, argError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 
 const SPIN = 2000;
 

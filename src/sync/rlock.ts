@@ -4,8 +4,8 @@
  * with the owner's ident and the count beside the lock word.
  */
 import { RuntimeError } from "../errors";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
-import { myIdent } from "../thread/me";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { myIdent } from "../state/me";
 import { Lock, checkLockArgs, withAcquired } from "./lock";
 
 const OWNER = 1;

@@ -3,10 +3,10 @@
  * `Condition` on a plain `Lock`, as CPython builds them.
  */
 import { ValueError, argError } from "../errors";
-import { HANDLE, registerHandleType, revive, type Handle } from "../transport/handles";
+import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { Condition } from "./condition";
 import { Lock, withAcquired } from "./lock";
-import { checkTimeout, deadline, remaining } from "./wait";
+import { checkTimeout, deadline, secondsLeft } from "./wait";
 
 const VALUE = 0;
 const INITIAL = 1;
@@ -50,11 +50,9 @@ export class Semaphore {
     return this.cond.with(() => {
       while (Atomics.load(this.words, VALUE) === 0) {
         if (!blocking) return false;
-        if (end !== Infinity) {
-          const left = remaining(end) / 1000;
-          if (left <= 0) return false;
-          this.cond.wait(left);
-        } else this.cond.wait();
+        const left = secondsLeft(end);
+        if (left === 0) return false;
+        this.cond.wait(left);
       }
       Atomics.sub(this.words, VALUE, 1);
       return true;

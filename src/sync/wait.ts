@@ -55,6 +55,14 @@ export function remaining(end: number): number {
   return end === Infinity ? Infinity : Math.max(0, end - performance.now());
 }
 
+/**
+ * Seconds left until `end`, for a wait that takes a Python-style timeout:
+ * null when there is no limit, 0 once the time is up.
+ */
+export function secondsLeft(end: number): number | null {
+  return end === Infinity ? null : remaining(end) / 1000;
+}
+
 /** The `performance.now()` time at which `timeout` seconds from now end; Infinity for none. */
 export function deadline(timeoutSeconds: number | null | undefined): number {
   if (timeoutSeconds === null || timeoutSeconds === undefined || timeoutSeconds === Infinity) return Infinity;

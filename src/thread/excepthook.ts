@@ -4,7 +4,7 @@
  * the thread's stderr (in the kernel, the cell that started the thread).
  */
 import { inspect } from "util";
-import { isInternalFrame } from "../paths";
+import { isInternalFrame } from "../own-code";
 import { argError } from "../errors";
 import { buildProgram, type Program } from "../transport/resolve";
 import { currentTask } from "./task";

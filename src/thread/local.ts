@@ -7,8 +7,8 @@
  * so nothing reaches the next thread that reuses the worker.
  */
 import { AttributeError } from "../errors";
-import { HANDLE, registerHandleType, type Handle } from "../transport/handles";
-import { nextObjectId } from "./table";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { nextObjectId } from "../state/ids";
 
 /** The values of every `local` for the thread running in this isolate, by local id. */
 let store = new Map<number, Map<string | symbol, unknown>>();

@@ -1,7 +1,8 @@
-/** What a starter sends to the worker that runs a thread. */
-import type { SinkDescriptor } from "../output/sink";
+/** What a starter sends to the worker that runs a thread, and the task running in this worker. */
+import type { SinkDescriptor } from "../output/sinks";
+import type { BlobState } from "../shared/blob";
 import type { Program } from "../transport/resolve";
-import type { SlotRef } from "./table";
+import type { SlotRef } from "./registry";
 
 export interface Task {
   ref: SlotRef;
@@ -9,16 +10,17 @@ export interface Task {
   name: string;
   daemon: boolean;
   sink: SinkDescriptor;
-  /** The target, or null for a thread with no target. */
+  /** The target, or for a Thread subclass overriding run() its class; null for a thread with nothing to run. */
   program: Program | null;
   /** The encoded args. */
   args: unknown;
   /** The custom excepthook, if one is set. */
   hook: Program | null;
-  /** For a Timer: wait on `finished` (an encoded Event) up to `interval` seconds, run only if not set. */
-  timer?: { finished: unknown; interval: number };
-  /** For a Thread subclass overriding run(): the object's fields, and where its fields go back at the end. */
-  self?: { fields: unknown; back: SharedArrayBuffer };
+  /**
+   * For a Thread subclass overriding run(): the object's encoded data fields, its function
+   * fields as programs, and where its fields go back when run() ends (join() applies them).
+   */
+  self?: { fields: unknown; functions: Record<string, Program>; back: BlobState };
 }
 
 let running: Task | undefined;

@@ -4,28 +4,19 @@
  * `getIdent`, `getNativeId`.
  */
 import { RuntimeError, argError } from "../errors";
-import { C, T, W } from "../sync/layout";
+import { sharedState, isPoolOwner } from "../state/buffers";
+import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
+import { C, T, W } from "../state/layout";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
-import { HANDLE, encode, registerHandleType, type Handle } from "../transport/handles";
+import { encode } from "../transport/copy";
+import { callerLookup } from "../transport/imports";
 import { buildProgram, type Program } from "../transport/resolve";
-import { chooseSink, type SinkDescriptor } from "../output/sink";
-import {
-  aliveSlots,
-  allocSlot,
-  finishSlot,
-  isPoolOwner,
-  isSlotAlive,
-  mainIdent,
-  nextIdent,
-  nextThreadNumber,
-  sharedState,
-  writeName,
-  type SlotRef,
-} from "./table";
+import { chooseSink, type SinkDescriptor } from "../output/sinks";
+import { SharedBlob } from "../shared/blob";
+import { aliveSlots, allocSlot, finishSlot, isSlotAlive, writeName, type SlotRef } from "./registry";
 import { currentTask, type Task } from "./task";
-import { callerLookup } from "./me";
 import { excepthookProgram } from "./excepthook";
-import { Future } from "../futures/future";
 
 /** Options of `new Thread(...)`, as the keyword arguments of Python's `threading.Thread`. */
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -80,7 +71,7 @@ export class Thread<A extends unknown[] = unknown[]> {
   #nativeId: number | null = null;
   #worker = -1;
   #isMain = false;
-  #fieldsBack: Future | undefined;
+  #fieldsBack: SharedBlob<Record<string, unknown> | null> | undefined;
 
   constructor(options: ThreadOptions<A> = {}) {
     if (viewing) {
@@ -157,8 +148,8 @@ export class Thread<A extends unknown[] = unknown[]> {
     let self: Task["self"];
     if (subclassRun) {
       program = buildProgram(this.constructor as never, `the class of thread '${this.#name}'`, caller);
-      this.#fieldsBack = new Future();
-      self = { fields: encode({ ...this }, `the fields of thread '${this.#name}'`), back: this.#fieldsBack.sab };
+      this.#fieldsBack = SharedBlob.create<Record<string, unknown> | null>(null, FIELDS_BYTES);
+      self = { ...this.#packFields(caller), back: this.#fieldsBack.state };
     } else if (this.#target) program = buildProgram(this.#target as never, label, caller);
     const args = encode(this.#args, `the args of thread '${this.#name}'`);
     const hook = excepthookProgram(caller);
@@ -166,8 +157,6 @@ export class Thread<A extends unknown[] = unknown[]> {
     const ref = allocSlot(ident, this.#name, this.#daemon);
     const sink: SinkDescriptor = currentTask()?.sink ?? chooseSink();
     const task: Task = { ref, ident, name: this.#name, daemon: this.#daemon, sink, program, args, hook, self };
-    const timer = this.timerInfo();
-    if (timer) task.timer = { finished: encode(timer.finished, "a Timer's event"), interval: timer.interval };
     try {
       this.#worker = launcher.launch(task) ?? -1;
     } catch (err) {
@@ -181,9 +170,19 @@ export class Thread<A extends unknown[] = unknown[]> {
     objects.set(ident, this);
   }
 
-  /** @internal Timer's hook: the event and interval the worker waits on before the target. */
-  protected timerInfo(): { finished: unknown; interval: number } | undefined {
-    return undefined;
+  /**
+   * A subclass's own fields, for the thread that runs its `run()`: functions
+   * travel as source (a Timer's function), everything else as `args` do.
+   */
+  #packFields(caller: () => string | undefined): { fields: unknown; functions: Record<string, Program> } {
+    const data: Record<string, unknown> = {};
+    const functions: Record<string, Program> = {};
+    for (const [key, value] of Object.entries(this)) {
+      if (typeof value === "function") {
+        functions[key] = buildProgram(value as never, `the field '${key}' of thread '${this.#name}'`, caller);
+      } else data[key] = value;
+    }
+    return { fields: encode(data, `the fields of thread '${this.#name}'`), functions };
   }
 
   /**
@@ -222,9 +221,9 @@ export class Thread<A extends unknown[] = unknown[]> {
       waitWord(words, i, ref.word, left);
     }
     objects.delete(this.#ident!);
-    const back = this.#fieldsBack;
-    if (back?.done() && back.exception() === null) {
-      Object.assign(this, back.result() as object);
+    const fields = this.#fieldsBack?.read();
+    if (fields) {
+      Object.assign(this, fields);
       this.#fieldsBack = undefined;
     }
   }
@@ -308,6 +307,9 @@ export class Thread<A extends unknown[] = unknown[]> {
     return { type: "Thread", state: { info, isMain: this.#isMain } };
   }
 }
+
+/** Room for the fields a subclass's thread sends back at its end (reserved address space; pages as used). */
+const FIELDS_BYTES = 64 * 1024 * 1024;
 
 registerHandleType("Thread", (s) => {
   const { info, isMain } = s as { info: ViewInfo; isMain: boolean };

@@ -10,7 +10,8 @@ import { readFileSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { fileURLToPath } from "url";
-import { isOwnFile } from "../paths";
+import { isOwnFile } from "../own-code";
+import { isPoolOwner } from "../state/buffers";
 
 export interface ImportedName {
   /** The module as the file wrote it. */
@@ -35,6 +36,15 @@ export function callerFile(stack: string | undefined): string | undefined {
     return file;
   }
   return undefined;
+}
+
+/**
+ * How to find the file that starts a thread (or builds a Barrier action, submits a call):
+ * read from the stack only when a name needs that file's imports. Only the main thread's
+ * stack leads to a user's file; in a thread, names come from what the thread received.
+ */
+export function callerLookup(): () => string | undefined {
+  return isPoolOwner ? () => callerFile(new Error().stack) : () => undefined;
 }
 
 /** What tsc names the variable for an import of `specifier`, without the `_N` suffix. */

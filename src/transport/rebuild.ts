@@ -5,7 +5,8 @@
  */
 import { createRequire } from "module";
 import * as vm from "vm";
-import { decode, frozenView } from "./handles";
+import { apiObject, apiValue } from "./api";
+import { decode, frozenView } from "./copy";
 import type { Binding, Program } from "./resolve";
 
 /** The function body that defines every binding and returns the entry. */
@@ -64,17 +65,15 @@ export function moduleValue(mod: unknown, b: Extract<Binding, { kind: "module" }
   return b.prop ? (mod as Record<string, unknown>)[b.prop] : mod;
 }
 
-// Loaded on first use (the API module imports this file), then kept: this runs on every thread start.
-let apiModule: Record<string, unknown> | undefined;
+// Loaded on first use, then kept: this runs on every thread start.
 let tslibModule: Record<string, (m: unknown) => unknown> | undefined;
-const api = () => (apiModule ??= require("../index") as Record<string, unknown>);
 const tslib = () => (tslibModule ??= require("tslib") as Record<string, (m: unknown) => unknown>);
 
 /** The value of a binding in this thread (a module binding by `require`). */
 export function bindingValue(b: Binding): unknown {
   switch (b.kind) {
     case "api":
-      return b.prop ? api()[b.prop] : api();
+      return b.prop ? apiValue(b.prop, b.internal) : apiObject();
     case "data":
       return decode(b.value, true, b.name);
     case "handle":

@@ -15,12 +15,14 @@
 import { builtinModules, createRequire } from "module";
 import * as vm from "vm";
 import { NameError, DataCloneError } from "../errors";
-import { encode, isShareable } from "./handles";
+import { isShareable } from "../state/handle";
+import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "./api";
+import { encode } from "./copy";
 import { importsOf, type ImportedName } from "./imports";
 import { analyze, analyzeExpression } from "./source";
 
 export type Binding =
-  | { kind: "api"; name: string; prop?: string }
+  | { kind: "api"; name: string; prop?: string; internal?: boolean }
   | { kind: "source"; name: string; expr: string }
   | { kind: "data"; name: string; value: unknown }
   | { kind: "handle"; name: string; value: unknown }
@@ -74,12 +76,6 @@ export function share(names: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(names)) shared.set(k, v);
 }
 
-let api: Record<string, unknown> | undefined;
-function threadlabApi(): Record<string, unknown> {
-   
-  return (api ??= require("../index") as Record<string, unknown>);
-}
-const apiPath = require.resolve("../index");
 
 const NODE_GLOBALS = [
   "global", "globalThis", "process", "Buffer", "console", "setTimeout", "clearTimeout", "setInterval",
@@ -140,6 +136,9 @@ export function buildProgram(
   label: string,
   callerOf: () => string | undefined = () => undefined,
 ): Program {
+  // One of threadlab's own functions or classes (an executor thread, a Timer): the worker has it already.
+  const own = apiNameOf(target);
+  if (own) return { entry: "__own", bindings: [{ kind: "api", name: "__own", prop: own.name, internal: own.internal }], label };
   const bindings: Binding[] = [];
   const state = new Map<string, "visiting" | "done">();
   const entry = analyze(target, label);
@@ -151,10 +150,9 @@ export function buildProgram(
   };
 
   const fromValue = (name: string, value: unknown, where: string): Binding | undefined => {
-    const a = threadlabApi();
     if (typeof value === "function") {
-      const apiName = Object.keys(a).find((k) => a[k] === value);
-      if (apiName) return { kind: "api", name, prop: apiName };
+      const own = apiNameOf(value);
+      if (own) return { kind: "api", name, prop: own.name, internal: own.internal };
       const request = moduleRequestOf(value);
       if (request) return moduleBinding(name, request);
       const analysis = analyze(value as (...args: never[]) => unknown, `'${name}'`);
@@ -162,7 +160,7 @@ export function buildProgram(
       visitAll(analysis.free, `'${name}'`);
       return { kind: "source", name, expr: analysis.expr };
     }
-    if (value === a) return { kind: "api", name };
+    if (value === apiObject()) return { kind: "api", name };
     if (isShareable(value)) return { kind: "handle", name, value: encode(value, name) };
     const request = moduleRequestOf(value);
     if (request) return moduleBinding(name, request);
@@ -175,7 +173,7 @@ export function buildProgram(
   };
 
   const moduleBinding = (name: string, request: string, imported?: ImportedName): Binding => {
-    if (request === apiPath) {
+    if (request === apiModuleFile()) {
       if (!imported?.prop || imported.prop === "default") return { kind: "api", name };
       return { kind: "api", name, prop: imported.prop };
     }
@@ -195,10 +193,9 @@ export function buildProgram(
       }
       return fromValue(name, hit.value, "") ?? null;
     }
-    const a = threadlabApi();
-    if (name in a && name !== "default") {
+    if (isApiName(name) || isInternalName(name)) {
       if (written) throw writeError(name, user);
-      return { kind: "api", name, prop: name };
+      return { kind: "api", name, prop: name, internal: isInternalName(name) };
     }
     if (isGlobal(name)) return null;
     if (isHelper(name)) return { kind: "helper", name };

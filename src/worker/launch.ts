@@ -4,7 +4,7 @@
  */
 import { parentPort } from "worker_threads";
 import { RuntimeError } from "../errors";
-import { isPoolOwner } from "../thread/table";
+import { isPoolOwner } from "../state/buffers";
 import { setLauncher } from "../thread/thread";
 import type { ToSupervisor } from "./messages";
 import * as pool from "./pool";

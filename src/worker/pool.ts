@@ -13,12 +13,13 @@
 import * as path from "path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "worker_threads";
 import { RuntimeError } from "../errors";
-import { C, W, WS } from "../sync/layout";
+import { sharedState } from "../state/buffers";
+import { C, W } from "../state/layout";
 import { waitWord } from "../sync/wait";
 import type { Task } from "../thread/task";
-import { sharedState } from "../thread/table";
+import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
-import { createWorker } from "./exec-argv";
+import { createWorker } from "./create";
 
 interface Known {
   index: number;
@@ -117,27 +118,25 @@ function ask(msg: ToSupervisor): ToMain {
   }
 }
 
+const genOf = (index: number) => Atomics.load(sharedState().workers, index * W.STRIDE + W.GEN);
+
 /** Takes an idle worker this thread has a port for; returns undefined if none is idle. */
 function claimIdle(): Known | undefined {
-  const workers = sharedState().workers;
   let gone = false;
   let found: Known | undefined;
   const count = known.length;
   for (let n = 0; n < count && !found; n++) {
     const at = (hint + n) % count;
     const k = known[at];
-    const i = k.index * W.STRIDE;
-    const state = Atomics.load(workers, i + W.STATE);
-    if (state === WS.FREE || state >= WS.EXITED || Atomics.load(workers, i + W.GEN) !== k.gen) {
+    const state = stateOf(k.index);
+    if (isGone(state) || genOf(k.index) !== k.gen) {
       gone = true; // that worker has exited; forget its port below
       continue;
     }
-    if (state !== WS.IDLE) continue;
-    if (Atomics.compareExchange(workers, i + W.STATE, WS.IDLE, WS.CLAIMED) !== WS.IDLE) continue;
+    if (state !== WS.IDLE || !claim(k.index)) continue;
     // The slot may have been taken by a newer worker since we read GEN: give it back.
-    if (Atomics.load(workers, i + W.GEN) !== k.gen) {
-      Atomics.store(workers, i + W.STATE, WS.IDLE);
-      Atomics.notify(workers, i + W.STATE);
+    if (genOf(k.index) !== k.gen) {
+      giveBack(k.index);
       gone = true;
       continue;
     }
@@ -147,9 +146,7 @@ function claimIdle(): Known | undefined {
   if (gone) {
     for (let j = known.length - 1; j >= 0; j--) {
       const k = known[j];
-      const i = k.index * W.STRIDE;
-      const state = Atomics.load(workers, i + W.STATE);
-      if (state === WS.FREE || state >= WS.EXITED || Atomics.load(workers, i + W.GEN) !== k.gen) known.splice(j, 1);
+      if (isGone(stateOf(k.index)) || genOf(k.index) !== k.gen) known.splice(j, 1);
     }
   }
   return found;
@@ -201,11 +198,8 @@ export function launch(task: Task): number {
   ensureSupervisor();
   drain();
   const k = claimIdle() ?? waitForWorker();
-  const workers = sharedState().workers;
-  const i = k.index * W.STRIDE;
   k.port.postMessage(task);
-  Atomics.store(workers, i + W.STATE, WS.RUN);
-  Atomics.notify(workers, i + W.STATE);
+  post(k.index);
   return k.index;
 }
 

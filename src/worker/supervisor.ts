@@ -6,15 +6,17 @@
  */
 import * as path from "path";
 import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from "worker_threads";
-import { C, MAX_WORKERS, W, WS, type SharedBuffers } from "../sync/layout";
-import { openSink, TERMINAL } from "../output/sink";
+import { C, MAX_WORKERS, W, type SharedBuffers } from "../state/layout";
+import { openSink, TERMINAL } from "../output/sinks";
+import "../output/terminal";
 import { cellSink } from "../output/cell-sink";
-import { formatException } from "../thread/excepthook";
 import { holderIdOfWorker, releaseIfHeldBy } from "../output/output-lock";
-import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/table";
+import { formatException } from "../thread/excepthook";
+import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
+import { WS, claim, freed, post, spawnInto, stateOf } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
-import { createWorker } from "./exec-argv";
+import { createWorker } from "./create";
 
 interface Setup {
   threadlab: { buffers: SharedBuffers; index: number };
@@ -42,14 +44,8 @@ function send(msg: ToMain, transfer: MessagePort[] = []): void {
 }
 
 /** Spawns a worker in `state` (CLAIMED for a task of ours, BOOTING for a spare) and tells main its port. */
-function spawn(state: number): number {
-  let index = -1;
-  for (let n = 0; n < MAX_WORKERS; n++) {
-    if (Atomics.compareExchange(workers, n * W.STRIDE + W.STATE, WS.FREE, state) === WS.FREE) {
-      index = n;
-      break;
-    }
-  }
+function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
+  const index = spawnInto(state);
   if (index < 0) throw new Error(`can't start new thread: ${MAX_WORKERS} workers already exist`);
   const i = index * W.STRIDE;
   const gen = Atomics.add(workers, i + W.GEN, 1) + 1;
@@ -81,15 +77,14 @@ function spawn(state: number): number {
 function place(task: Task): void {
   let index = -1;
   for (const n of pool.keys()) {
-    if (Atomics.compareExchange(workers, n * W.STRIDE + W.STATE, WS.IDLE, WS.CLAIMED) === WS.IDLE) {
+    if (claim(n)) {
       index = n;
       break;
     }
   }
   if (index < 0) index = spawn(WS.CLAIMED);
   pool.get(index)!.postMessage(task);
-  Atomics.store(workers, index * W.STRIDE + W.STATE, WS.RUN);
-  Atomics.notify(workers, index * W.STRIDE + W.STATE);
+  post(index);
 }
 
 function onWorkerMessage(msg: ToSupervisor): void {
@@ -117,7 +112,7 @@ function onExit(index: number, worker: Worker): void {
   if (pool.get(index) !== worker) return;
   pool.delete(index);
   const i = index * W.STRIDE;
-  if (Atomics.load(workers, i + W.STATE) === WS.LEFT) Atomics.sub(counters, C.WORKERS_LEAVING, 1);
+  if (stateOf(index) === WS.LEFT) Atomics.sub(counters, C.WORKERS_LEAVING, 1);
   if (Atomics.load(workers, i + W.TID) === 0) Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
   const slot = Atomics.load(workers, i + W.THREAD_SLOT);
   if (slot >= 0) {
@@ -138,8 +133,7 @@ function onExit(index: number, worker: Worker): void {
   deaths.delete(index);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
   Atomics.sub(counters, C.WORKERS_ALIVE, 1);
-  Atomics.store(workers, i + W.STATE, WS.FREE);
-  Atomics.notify(workers, i + W.STATE);
+  freed(index);
   if (stopping) {
     stopping.pending.delete(index);
     maybeStopped();
@@ -166,7 +160,7 @@ parentPort!.on("message", (msg: ToSupervisor) => {
     stopping = { pending: new Set(), count: 0 };
     for (const [index, worker] of pool) {
       const i = index * W.STRIDE;
-      if (Atomics.load(workers, i + W.STATE) === WS.RUN && Atomics.load(workers, i + W.DAEMON) === 1) {
+      if (stateOf(index) === WS.RUN && Atomics.load(workers, i + W.DAEMON) === 1) {
         stopping.pending.add(index);
         stopping.count++;
         void worker.terminate();

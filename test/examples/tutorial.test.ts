@@ -5,7 +5,7 @@
  * and how the process ends.
  *
  * `import ... from "threadlab"` in a script resolves by package self-reference
- * to dist/index.js, as it would for a user of the installed package.
+ * to dist/src/index.js, as it would for a user of the installed package.
  */
 import { spawn } from "child_process";
 import * as path from "path";

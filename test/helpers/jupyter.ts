@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { KernelManager, ServerConnection, type Kernel, type KernelMessage } from "@jupyterlab/services";
 import WebSocket from "ws";
-import { freePort } from "../../src/kernel/terminal";
+import { freePort } from "../../kernel/run-notebooks";
 
 export const JUPYTER = "/usr/bin/jupyter-notebook";
 const ROOT = path.join(__dirname, "..", "..");
@@ -32,7 +32,7 @@ export interface Server {
 /** Installs the kernelspec into a temporary prefix; returns JUPYTER_PATH for it. */
 export function installKernelspec(): string {
   const prefix = mkdtempSync(path.join(os.tmpdir(), "threadlab-kernelspec-"));
-  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "cli.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "install", "--prefix", prefix], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`threadlab install failed: ${r.stderr}`);
   return path.join(prefix, "share", "jupyter");
 }

@@ -12,7 +12,7 @@ const missing = jupyterMissing();
 if (missing) process.stderr.write(`test/kernel/start.test.ts: ${missing}\n`);
 
 (missing ? test.skip : test)("threadlab start serves notebooks/ with the threadlab kernel and prints the URL", async () => {
-  const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "start"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "start"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = "";
@@ -43,7 +43,7 @@ if (missing) process.stderr.write(`test/kernel/start.test.ts: ${missing}\n`);
 
 test("without Jupyter, the lessons run in the terminal through the kernel, cell by cell", async () => {
    
-  const { runNotebooks } = require("../../dist/kernel/terminal") as typeof import("../../src/kernel/terminal");
+  const { runNotebooks } = require("../../dist/kernel/run-notebooks") as typeof import("../../kernel/run-notebooks");
   const chunks: string[] = [];
   const write = process.stdout.write;
   process.stdout.write = ((s: string) => {

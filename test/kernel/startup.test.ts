@@ -8,18 +8,18 @@ import { mkdtempSync, readFileSync, existsSync } from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as zmq from "zeromq";
-import { newConnectionFile } from "../../src/kernel/terminal";
-import { decode, encode } from "../../src/kernel/wire";
-// The built installer: kernel.json points at dist/cli.js next to it.
+import { newConnectionFile } from "../../kernel/run-notebooks";
+import { decode, encode } from "../../kernel/wire";
+// The built installer: kernel.json points at dist/kernel/cli.js next to it.
  
-const { kernelsDir, install } = require("../../dist/kernel/install") as typeof import("../../src/kernel/install");
+const { kernelsDir, install } = require("../../dist/kernel/install") as typeof import("../../kernel/install");
 
 const ROOT = path.join(__dirname, "..", "..");
 
 test("kernel_info is answered during start-up, then cells run", async () => {
   const { conn, file } = await newConnectionFile();
   const started = Date.now();
-  const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "kernel", "-f", file], { stdio: "ignore" });
+  const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "kernel", "-f", file], { stdio: "ignore" });
   const shell = new zmq.Dealer({ receiveTimeout: 200 });
   shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
   try {

@@ -33,7 +33,7 @@ for (const target of [fails, throwsString]) { const t = new Thread({ target, nam
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^Exception in thread fails:\nRangeError: out of range\n {4}at fails \(/);
     expect(r.stderr).toContain("Exception in thread throwsString:\nUncaught 'just a string'\n");
-    expect(r.stderr).not.toContain("dist/worker"); // threadlab's own frames are left out
+    expect(r.stderr).not.toContain("dist/src/worker"); // threadlab's own frames are left out
   });
 
   test("a custom hook runs in the thread with ExceptHookArgs", async () => {

@@ -8,7 +8,7 @@ import { runScript } from "../helpers/run-script";
 
 const header = `
 const { Thread, Lock, Value, SharedArray, local, share, print, sleep, currentThread } = require("threadlab");
-const { poolSize } = require("../../dist/worker/pool");
+const { poolSize } = require("../../dist/src/worker/pool");
 `;
 
 describe("pool", () => {

@@ -8,8 +8,8 @@
 import { existsSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
+import { PACKAGE_ROOT as ROOT } from "../src/host";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const norm = (p: string) => p.replace(/\\/g, "/");
 
 /** Patches the TypeScript that tslab uses; call before the converter is created. */
@@ -46,7 +46,7 @@ export function cellRequire(cwd: string): NodeJS.Require {
       return req(id);
     } catch (err) {
       if (id === "threadlab" && (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
-        return require(path.join(ROOT, "dist", "index.js"));
+        return require(ROOT); // the package itself: its main, the same modules the kernel runs on
       }
       throw err;
     }

@@ -3,15 +3,26 @@
  * the calls it has heard of in order, and runs each one it manages to claim.
  */
 import { BroadcastChannel } from "worker_threads";
-import { decode } from "../transport/handles";
+import { decode } from "../transport/copy";
 import { rebuildSync } from "../transport/rebuild";
-import type { ExecutorMessage, Job } from "./executor";
+import type { Program } from "../transport/resolve";
 import { Future } from "./future";
 
-const READY = 0;
-const IDLE = 1;
+/** Words of an executor's shared counters: threads listening, and idle tokens (finished calls). */
+export const READY = 0;
+export const IDLE = 1;
 
-export function executorWorker(channelName: string, countersSab: SharedArrayBuffer): Promise<void> {
+export interface Job {
+  type: "job";
+  program: Program;
+  args: unknown;
+  future: SharedArrayBuffer;
+  /** For map(): args is a list of argument lists; the result is { values, error? }. */
+  chunk?: boolean;
+}
+export type ExecutorMessage = Job | { type: "init"; program: Program | null; args: unknown } | { type: "stop" };
+
+export function executorThread(channelName: string, countersSab: SharedArrayBuffer): Promise<void> {
   const counters = new Int32Array(countersSab);
   const channel = new BroadcastChannel(channelName);
   const backlog: Job[] = [];

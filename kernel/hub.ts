@@ -15,7 +15,7 @@ import * as zmq from "zeromq";
 import { decode, encode, type ConnectionInfo, type Header, type Message } from "./wire";
 import { kernelInfo } from "./info";
 import type { FromMain, OutputChunk, ToMain } from "./messages";
-import { OutputRing } from "../output/ring";
+import { OutputRing } from "../src/output/ring";
 
 interface Setup {
   connection: ConnectionInfo;

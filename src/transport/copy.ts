@@ -5,33 +5,7 @@
  * copy nobody else sees.
  */
 import { DataCloneError } from "../errors";
-
-/** Method a threadlab object implements to describe itself for another thread. */
-export const HANDLE = Symbol.for("threadlab.handle");
-
-export interface Handle {
-  type: string;
-  state: unknown;
-}
-
-type Reviver = (state: unknown) => unknown;
-const revivers = new Map<string, Reviver>();
-
-/** Registers how a handle of `type` is rebuilt in the receiving thread. */
-export function registerHandleType(type: string, revive: Reviver): void {
-  revivers.set(type, revive);
-}
-
-/** Rebuilds a handle made by an object's [HANDLE]() (for objects whose state holds other handles). */
-export function revive(handle: Handle): unknown {
-  const fn = revivers.get(handle.type);
-  if (!fn) throw new DataCloneError(`unknown threadlab object type ${handle.type}`);
-  return fn(handle.state);
-}
-
-export function isShareable(value: unknown): value is { [HANDLE](): Handle } {
-  return typeof value === "object" && value !== null && typeof (value as never)[HANDLE] === "function";
-}
+import { HANDLE, isShareable, revive, type Handle } from "../state/handle";
 
 const MARK = "\u0000threadlab.handle";
 
@@ -116,6 +90,28 @@ export function encode(value: unknown, what: string): unknown {
   return walk(value, what);
 }
 
+/**
+ * Whether `value` is plain data through and through (numbers, strings,
+ * arrays, plain objects, Map, Set, Date...), with no function, threadlab
+ * object or class instance inside.
+ */
+export function isPlainData(value: unknown): boolean {
+  const seen = new Set<object>();
+  const walk = (v: unknown): boolean => {
+    if (typeof v === "function" || typeof v === "symbol") return false;
+    if (typeof v !== "object" || v === null || seen.has(v)) return true;
+    seen.add(v);
+    if (isShareable(v)) return false;
+    const proto = Object.getPrototypeOf(v);
+    if (proto === TypedArrayProto || Object.getPrototypeOf(proto) === TypedArrayProto) return true;
+    if (!CLONEABLE_PROTOTYPES.has(proto)) return false;
+    if (v instanceof Map) return [...v].every(([k, x]) => walk(k) && walk(x));
+    if (v instanceof Set) return [...v].every(walk);
+    return Object.values(v).every(walk);
+  };
+  return walk(value);
+}
+
 /** Rebuilds what `encode` made, reviving handles; copies come back frozen when `freeze` is set. */
 export function decode(value: unknown, freeze: boolean, what: string): unknown {
   const seen = new Map<object, unknown>();
@@ -124,9 +120,7 @@ export function decode(value: unknown, freeze: boolean, what: string): unknown {
     if (seen.has(v)) return seen.get(v);
     const mark = (v as Record<string, unknown>)[MARK] as Handle | undefined;
     if (mark) {
-      const revive = revivers.get(mark.type);
-      if (!revive) throw new DataCloneError(`unknown threadlab object type ${mark.type}`);
-      const obj = revive(mark.state);
+      const obj = revive(mark);
       seen.set(v, obj);
       return obj;
     }

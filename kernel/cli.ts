@@ -12,8 +12,8 @@ import { spawn, spawnSync } from "child_process";
 import { existsSync, readdirSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
+import { PACKAGE_ROOT as ROOT } from "../src/host";
 
-const ROOT = path.resolve(__dirname, "..");
 const EXAMPLES = path.join(ROOT, "examples");
 
 function usage(code: number): never {
@@ -94,7 +94,7 @@ async function start(): Promise<number> {
   if (!ui) {
     process.stdout.write("Jupyter is not installed: running the lessons here, through the threadlab kernel.\n");
      
-    const { runNotebooks } = require("./kernel/terminal") as typeof import("./kernel/terminal");
+    const { runNotebooks } = require("./run-notebooks") as typeof import("./run-notebooks");
     const failed = await runNotebooks(lessons.map((f) => path.join(NOTEBOOKS, f)), NOTEBOOKS);
     process.stdout.write(
       `\n${failed ? `${failed} cell(s) failed.` : "All lessons ran."} For the browser UI, install Jupyter ` +
@@ -103,7 +103,7 @@ async function start(): Promise<number> {
     return failed ? 1 : 0;
   }
    
-  const { install } = require("./kernel/install") as typeof import("./kernel/install");
+  const { install } = require("./install") as typeof import("./install");
   const prefix = path.join(ROOT, ".jupyter-env");
   install({ prefix });
   const args = ["--no-browser", `--notebook-dir=${NOTEBOOKS}`];
@@ -157,7 +157,7 @@ function main(argv: string[]): number {
         }
       }
        
-      const dir = (require("./kernel/install") as typeof import("./kernel/install")).install(o);
+      const dir = (require("./install") as typeof import("./install")).install(o);
       process.stdout.write(`Installed the kernelspec threadlab ("TypeScript (threadlab)") in ${dir}\n`);
       return 0;
     }
@@ -171,7 +171,7 @@ function main(argv: string[]): number {
       // The kernel gives the pool its output hub before the first worker starts.
       process.env.THREADLAB_LAZY_POOL = "1";
        
-      (require("./kernel/kernel") as typeof import("./kernel/kernel")).startKernel(file);
+      (require("./kernel") as typeof import("./kernel")).startKernel(file);
       return -1; // keeps running
     }
     case "help":

@@ -1,10 +1,8 @@
 /**
- * Where every shared state word lives. All threads see the same buffers: main
- * creates them once and hands them to each worker in `workerData`.
- *
- * Thread slots hold `(generation << 1) | alive` in one word, so a joiner waits
- * on the exact value it saw: a slot that is freed and reused for another
- * thread changes the word and wakes the joiner instead of trapping it.
+ * Where every process-wide shared word lives: the counters, the thread slots
+ * (thread/registry.ts), the worker slots (worker/lifecycle.ts) and the
+ * per-thread wait words (sync/condition.ts). One file, so that no two
+ * modules ever pick the same word.
  */
 
 /** Words of the process-wide counters buffer (Int32). */
@@ -50,17 +48,6 @@ export const W = {
   GEN: 5, // bumped each time a new worker takes the slot
   SINK_CELL: 6, // the cell its thread's output goes to (kernel), or -1 for the terminal
   STRIDE: 8,
-} as const;
-
-/** Worker states. */
-export const WS = {
-  FREE: 0, // no worker in this slot
-  BOOTING: 1, // spawned, not yet waiting for work
-  IDLE: 2, // waiting for work; a starter may claim it
-  CLAIMED: 3, // a starter owns it and is posting the task
-  RUN: 4, // the task is posted; the worker takes and runs it
-  EXITED: 5, // dead (or its thread called process.exit()); the supervisor frees the slot
-  LEFT: 6, // exited after idling too long; the supervisor frees the slot
 } as const;
 
 export interface SharedBuffers {

@@ -1,66 +1,15 @@
 /**
- * The shared table of live threads, seen by every thread: it is what
- * `enumerate()`, `activeCount()` and `join()` read, whichever thread asks.
+ * The registry of live threads: one slot per alive thread in shared memory,
+ * seen by every thread. It is what `enumerate()`, `activeCount()` and
+ * `join()` read, whichever thread asks.
+ *
+ * A slot's word holds `(generation << 1) | alive`, so a joiner waits on the
+ * exact value it saw: a slot that is freed and reused for another thread
+ * changes the word and wakes the joiner instead of trapping it.
  */
-import { isMainThread, workerData } from "worker_threads";
 import { RuntimeError } from "../errors";
-import { C, MAX_THREADS, NAME_BYTES, T, createSharedBuffers, type SharedBuffers } from "../sync/layout";
-
-export interface Shared {
-  buffers: SharedBuffers;
-  counters: Int32Array;
-  threads: Int32Array;
-  names: Uint8Array;
-  workers: Int32Array;
-  waiters: Int32Array;
-}
-
-let shared: Shared | undefined;
-
-/** The threadlab data handed to a pool worker, or undefined outside one. */
-export const workerSetup: { buffers: SharedBuffers; index: number } | undefined =
-  !isMainThread && workerData && typeof workerData === "object" ? workerData.threadlab : undefined;
-
-/** True in the one isolate that owns the pool (the process's main thread). */
-export const isPoolOwner = workerSetup === undefined;
-
-export function sharedState(): Shared {
-  if (shared) return shared;
-  const buffers = workerSetup?.buffers ?? createSharedBuffers();
-  shared = {
-    buffers,
-    counters: new Int32Array(buffers.counters),
-    threads: new Int32Array(buffers.threads),
-    names: new Uint8Array(buffers.names),
-    workers: new Int32Array(buffers.workers),
-    waiters: new Int32Array(buffers.waiters),
-  };
-  if (!workerSetup) {
-    Atomics.store(shared.counters, C.NEXT_IDENT, 1);
-    Atomics.store(shared.counters, C.MAIN_IDENT, Atomics.add(shared.counters, C.NEXT_IDENT, 1));
-    Atomics.store(shared.counters, C.NEXT_THREAD_NUMBER, 1);
-    Atomics.store(shared.counters, C.NEXT_OBJECT_ID, 1);
-  }
-  return shared;
-}
-
-/** A new process-wide id (for objects such as `local` that need one across threads). */
-export function nextObjectId(): number {
-  return Atomics.add(sharedState().counters, C.NEXT_OBJECT_ID, 1);
-}
-
-export function nextIdent(): number {
-  return Atomics.add(sharedState().counters, C.NEXT_IDENT, 1);
-}
-
-export function mainIdent(): number {
-  return Atomics.load(sharedState().counters, C.MAIN_IDENT);
-}
-
-/** The next number for a default thread name, one counter for all threads. */
-export function nextThreadNumber(): number {
-  return Atomics.add(sharedState().counters, C.NEXT_THREAD_NUMBER, 1);
-}
+import { sharedState } from "../state/buffers";
+import { C, MAX_THREADS, NAME_BYTES, T } from "../state/layout";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -55,7 +55,7 @@ export async function newConnectionFile(): Promise<{ conn: ConnectionInfo; file:
 
 async function runNotebook(file: string, cwd: string): Promise<number> {
   const { conn, file: connFile } = await newConnectionFile();
-  const kernel = spawn(process.execPath, [path.join(__dirname, "..", "cli.js"), "kernel", "-f", connFile], { cwd, stdio: ["ignore", "inherit", "inherit"] });
+  const kernel = spawn(process.execPath, [path.join(__dirname, "cli.js"), "kernel", "-f", connFile], { cwd, stdio: ["ignore", "inherit", "inherit"] });
   const shell = new zmq.Dealer();
   const iopub = new zmq.Subscriber();
   shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);

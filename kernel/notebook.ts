@@ -1,0 +1,101 @@
+/**
+ * The library, wired into the notebook (the kernel's main thread):
+ * - a thread's output goes to the cell running when it starts;
+ * - the main thread's own output goes to the running cell too, through the
+ *   same shared ring as every thread's, so the order holds across threads;
+ * - threads see the notebook's top-level names (tslab keeps them in
+ *   `__tslab__.exports`; later cells refer to them as `exports.NAME`) and the
+ *   cells' imports;
+ * - an interrupt ends a main-thread wait with KeyboardInterrupt.
+ */
+import * as vm from "vm";
+import { KeyboardInterrupt } from "../src/errors";
+import {
+  addMainWaitHook,
+  addResolver,
+  cellSink,
+  OutputRing,
+  patchWrite,
+  setMainPrint,
+  setOutputRing,
+  setSinkChooser,
+  warm,
+  type ImportedName,
+} from "../src/host";
+import { cellRequire } from "./modules";
+
+interface TslabState {
+  exports: Record<string, unknown>;
+  require: NodeJS.Require;
+}
+
+/** What tslab's compiled cells refer to as `__tslab__`. */
+export function tslabGlobal(): TslabState {
+  return (globalThis as unknown as { __tslab__: TslabState }).__tslab__;
+}
+
+const cellImports = new Map<string, ImportedName>();
+
+/** Records the imports a cell declared, so that threads resolve their compiled names (`threadlab_1`). */
+export function noteCellImports(imports: Map<string, ImportedName>): void {
+  for (const [k, v] of imports) cellImports.set(k, v);
+}
+
+function notebookNames(name: string): ReturnType<Parameters<typeof addResolver>[0]> {
+  const exports = tslabGlobal()?.exports;
+  if (!exports) return undefined;
+  if (name === "exports") return { members: (prop) => (prop in exports ? { value: exports[prop] } : undefined) };
+  if (Object.prototype.hasOwnProperty.call(exports, name)) return { value: exports[name] };
+  const imported = cellImports.get(name);
+  if (imported) return { binding: { kind: "module", name, request: imported.request, prop: imported.prop, interop: imported.interop } };
+  return undefined;
+}
+
+/** tslab's exports object: named imports are defined as getters; keep them plain and rewritable. */
+function exportsProxy(): Record<string, unknown> {
+  const target: Record<string, unknown> = {};
+  return new Proxy(target, {
+    defineProperty(_t, prop, attrs) {
+      if (prop === "__esModule") return true;
+      target[prop as string] = attrs.get ? attrs.get() : attrs.value;
+      return true;
+    },
+  });
+}
+
+export interface NotebookWiring {
+  ring: OutputRing;
+  /** The shared interrupt flag the I/O thread sets. */
+  interrupt: Int32Array;
+  /** The id of the cell running now (or of the last one). */
+  cell: () => number;
+  /** Sends tslab's `display` output (display_data / update_display_data) for the running cell. */
+  display: (data: { data: unknown; metadata?: unknown; transient?: unknown }, update: boolean) => void;
+}
+
+/** Connects the library to the notebook; call once, before the first thread starts. */
+export function wireNotebook(w: NotebookWiring, cwd: string): void {
+  setOutputRing(w.ring.sab);
+  warm();
+  setSinkChooser(() => cellSink(w.cell()));
+  addResolver(notebookNames);
+  addMainWaitHook(() => {
+    if (Atomics.compareExchange(w.interrupt, 0, 1, 0) === 1) throw new KeyboardInterrupt("");
+  });
+  // SIGINT (sent by the I/O thread for an interrupt while a cell busy-loops) ends the cell's
+  // script through breakOnSigint; the kernel itself stays up.
+  process.on("SIGINT", () => Atomics.store(w.interrupt, 0, 0));
+  vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: exportsProxy(), require: cellRequire(cwd) });
+  const decoder = new TextDecoder();
+  for (const [name, stream] of [["stdout", 0], ["stderr", 1]] as const) {
+    patchWrite(process[name], (data) => w.ring.write(w.cell(), stream, typeof data === "string" ? data : decoder.decode(data)));
+  }
+  setMainPrint((text) => w.ring.write(w.cell(), 0, text));
+  try {
+    // tslab's `display` API writes through this hook.
+    const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: NotebookWiring["display"] };
+    jupyter.lastWriteDisplayData = w.display;
+  } catch {
+    /* tslab's display is not available */
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * What a thread leaves behind in its worker, and how it is cleaned up before
+ * the next thread runs there: timers and immediates it did not clear,
+ * process listeners it added, globals it defined. (Its `local` values, name,
+ * sink and Thread object are reset by run-thread.ts.)
+ */
+import { promisify } from "util";
+
+const baselineGlobals = new Set(Object.getOwnPropertyNames(globalThis));
+const timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
+
+/** Wraps this worker's timer functions so that the timers a thread leaves can be found. */
+export function trackTimers(): void {
+  const realSetTimeout = globalThis.setTimeout;
+  const realSetInterval = globalThis.setInterval;
+  const realSetImmediate = globalThis.setImmediate;
+  globalThis.setTimeout = Object.assign(
+    (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const t = realSetTimeout(
+        (...a: unknown[]) => {
+          timers.delete(t);
+          fn(...a);
+        },
+        ms,
+        ...args,
+      );
+      timers.add(t);
+      return t;
+    },
+    { [promisify.custom]: (realSetTimeout as unknown as Record<symbol, unknown>)[promisify.custom] },
+  ) as unknown as typeof setTimeout;
+  globalThis.setInterval = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const t = realSetInterval(fn, ms, ...args);
+    timers.add(t);
+    return t;
+  }) as typeof setInterval;
+  globalThis.setImmediate = Object.assign(
+    (fn: (...a: unknown[]) => void, ...args: unknown[]) => {
+      const t = realSetImmediate((...a: unknown[]) => {
+        timers.delete(t);
+        fn(...a);
+      }, ...args);
+      timers.add(t);
+      return t;
+    },
+    { [promisify.custom]: (realSetImmediate as unknown as Record<symbol, unknown>)[promisify.custom] },
+  ) as unknown as typeof setImmediate;
+}
+
+const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection", "exit", "beforeExit", "warning", "message"] as const;
+type Listener = (...args: unknown[]) => void;
+export type ListenerSnapshot = Map<string, Listener[]>;
+
+/** The process listeners now, to tell later which ones a thread added. */
+export function listenerSnapshot(): ListenerSnapshot {
+  return new Map(PROCESS_EVENTS.map((e) => [e, process.listeners(e as never) as Listener[]]));
+}
+
+/** Cancels the thread's leftover timers, removes the listeners it added and deletes the globals it defined. */
+export function cleanUp(before: ListenerSnapshot): void {
+  for (const t of timers) {
+    clearTimeout(t as NodeJS.Timeout);
+    clearInterval(t as NodeJS.Timeout);
+    clearImmediate(t as NodeJS.Immediate);
+  }
+  timers.clear();
+  for (const [event, kept] of before) {
+    for (const l of process.listeners(event as never) as Listener[]) {
+      if (!kept.includes(l)) process.removeListener(event, l);
+    }
+  }
+  for (const name of Object.getOwnPropertyNames(globalThis)) {
+    if (!baselineGlobals.has(name)) delete (globalThis as Record<string, unknown>)[name];
+  }
+}

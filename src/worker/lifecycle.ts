@@ -1,0 +1,101 @@
+/**
+ * The worker state machine: one state word per worker slot (W.STATE), read
+ * and changed by the main thread (claiming workers), the supervisor (spawning
+ * and reaping them) and each worker itself. Every change of state goes
+ * through one of the named transitions below.
+ *
+ *     FREE ──spawn──▶ BOOTING ──booted──▶ IDLE ◀──────────── finished ──┐
+ *       ▲      └─spawn(claimed)─▶ CLAIMED ◀──claim── IDLE                │
+ *       │                         CLAIMED ──post──▶ RUN ────────────────┘
+ *       │                         CLAIMED ──giveBack──▶ IDLE
+ *       ├──freed── EXITED ◀──exited── (any state, when the worker's process ends)
+ *       └──freed── LEFT ◀──leave── IDLE (idle too long, trimmed)
+ *
+ * A starter that wins IDLE→CLAIMED owns the worker until it posts the task
+ * and stores RUN; so two starters never place tasks on one worker.
+ */
+import { sharedState } from "../state/buffers";
+import { MAX_WORKERS, W } from "../state/layout";
+
+/** Worker states. */
+export const WS = {
+  FREE: 0, // no worker in this slot
+  BOOTING: 1, // spawned, not yet waiting for work
+  IDLE: 2, // waiting for work; a starter may claim it
+  CLAIMED: 3, // a starter owns it and is posting the task
+  RUN: 4, // the task is posted; the worker takes and runs it
+  EXITED: 5, // dead (or its thread called process.exit()); the supervisor frees the slot
+  LEFT: 6, // exited after idling too long; the supervisor frees the slot
+} as const;
+
+export type WorkerState = (typeof WS)[keyof typeof WS];
+
+const word = (index: number) => index * W.STRIDE + W.STATE;
+const workers = () => sharedState().workers;
+
+/** The state of worker `index` now. */
+export function stateOf(index: number): WorkerState {
+  return Atomics.load(workers(), word(index)) as WorkerState;
+}
+
+/** Whether the worker in slot `index` is gone (or the slot is empty). */
+export function isGone(state: WorkerState): boolean {
+  return state === WS.FREE || state === WS.EXITED || state === WS.LEFT;
+}
+
+/** Sleeps while worker `index` is in `state`, at most `ms` milliseconds. */
+export function waitWhile(index: number, state: WorkerState, ms: number): "ok" | "not-equal" | "timed-out" {
+  return Atomics.wait(workers(), word(index), state, ms);
+}
+
+/** Supervisor: takes a free slot for a new worker, in BOOTING (a spare) or CLAIMED (for a task). Returns -1 if none. */
+export function spawnInto(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
+  const w = workers();
+  for (let n = 0; n < MAX_WORKERS; n++) {
+    if (Atomics.compareExchange(w, word(n), WS.FREE, state) === WS.FREE) return n;
+  }
+  return -1;
+}
+
+/** Worker: it has booted and waits for work (BOOTING→IDLE). Returns whether it was booting. */
+export function booted(index: number): boolean {
+  return Atomics.compareExchange(workers(), word(index), WS.BOOTING, WS.IDLE) === WS.BOOTING;
+}
+
+/** Starter: takes an idle worker (IDLE→CLAIMED). Returns whether it won it. */
+export function claim(index: number): boolean {
+  return Atomics.compareExchange(workers(), word(index), WS.IDLE, WS.CLAIMED) === WS.IDLE;
+}
+
+/** Starter: gives back a worker it claimed but will not use (CLAIMED→IDLE). */
+export function giveBack(index: number): void {
+  Atomics.store(workers(), word(index), WS.IDLE);
+  Atomics.notify(workers(), word(index));
+}
+
+/** Starter: the task is posted on the worker's port; wake the worker to run it (CLAIMED→RUN). */
+export function post(index: number): void {
+  Atomics.store(workers(), word(index), WS.RUN);
+  Atomics.notify(workers(), word(index));
+}
+
+/** Worker: its thread has ended; it waits for the next task (RUN→IDLE). */
+export function finished(index: number): void {
+  Atomics.store(workers(), word(index), WS.IDLE);
+}
+
+/** Worker: idle too long, it leaves the pool (IDLE→LEFT). Returns whether no starter claimed it first. */
+export function leave(index: number): boolean {
+  return Atomics.compareExchange(workers(), word(index), WS.IDLE, WS.LEFT) === WS.IDLE;
+}
+
+/** Worker: its process is ending (any state→EXITED; a worker that left stays LEFT). */
+export function exited(index: number): void {
+  if (stateOf(index) !== WS.LEFT) Atomics.store(workers(), word(index), WS.EXITED);
+}
+
+/** Supervisor: the worker is gone; the slot is free for a new one (→FREE). */
+export function freed(index: number): void {
+  Atomics.store(workers(), word(index), WS.FREE);
+  Atomics.notify(workers(), word(index));
+}

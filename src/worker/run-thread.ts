@@ -1,0 +1,110 @@
+/**
+ * Running one thread in this worker: note it in the shared tables, rebuild
+ * its target (or its Thread subclass), call it, hand an uncaught error to
+ * the excepthook, and reset everything the thread touched before the next.
+ */
+import { sharedState } from "../state/buffers";
+import { C, T, W } from "../state/layout";
+import { setMe } from "../state/me";
+import { decode, isPlainData } from "../transport/copy";
+import { SharedBlob } from "../shared/blob";
+import { setCurrentSink } from "../output/capture";
+import { openSink } from "../output/sinks";
+import { clearThreadLocals } from "../thread/local";
+import { finishSlot } from "../thread/registry";
+import { setCurrentTask, type Task } from "../thread/task";
+import { Thread, currentThread, setCurrentThread } from "../thread/thread";
+import { excepthook, type ExceptHookArgs } from "../thread/excepthook";
+import { cleanUp, listenerSnapshot } from "./leftovers";
+import { finished } from "./lifecycle";
+import { forgetReceived, instantiate } from "./received";
+
+/** Hands an error the thread did not catch to the excepthook (the custom one travels as source). */
+export function reportException(err: unknown, task: Task): Promise<void> | void {
+  const args: ExceptHookArgs = {
+    excType: (err as { constructor?: { name?: string } })?.constructor?.name ?? typeof err,
+    excValue: err,
+    excTraceback: err instanceof Error ? (err.stack ?? null) : null,
+    thread: currentThread(),
+  };
+  if (!task.hook) return excepthook(args);
+  return instantiate(task.hook, false)
+    .then((hook) => (hook as (a: ExceptHookArgs) => unknown)(args))
+    .then(
+      () => undefined,
+      (hookErr) => {
+        process.stderr.write("Exception in threading.excepthook:\n");
+        excepthook({ ...args, excValue: hookErr, excTraceback: (hookErr as Error)?.stack ?? null });
+      },
+    );
+}
+
+/** Sends the plain-data fields of a subclass thread back to its Thread object (join() applies them). */
+function sendFieldsBack(self: object, back: Task["self"] & object): void {
+  const fields: Record<string, unknown> = {};
+  // Functions and shared objects are the same on both sides already; only plain data comes back.
+  for (const [key, value] of Object.entries(self)) if (typeof value !== "function" && isPlainData(value)) fields[key] = value;
+  new SharedBlob<Record<string, unknown> | null>(back.back).set(fields);
+}
+
+async function callMaybeAsync(fn: () => unknown): Promise<void> {
+  const result = fn();
+  if (result && typeof (result as { then?: unknown }).then === "function") await result;
+}
+
+/** Runs `task` as one thread on worker `index`; returns once the thread has ended and the worker is idle. */
+export async function runThread(task: Task, index: number): Promise<void> {
+  const s = sharedState();
+  const at = index * W.STRIDE;
+  const before = listenerSnapshot();
+  setCurrentTask(task);
+  setMe({ ident: task.ident, slot: task.ref.slot });
+  const i = task.ref.slot * T.STRIDE;
+  Atomics.store(s.threads, i + T.WORKER, index);
+  Atomics.notify(s.threads, i + T.WORKER);
+  Atomics.store(s.workers, at + W.THREAD_SLOT, task.ref.slot);
+  Atomics.store(s.workers, at + W.THREAD_STATE, task.ref.word);
+  Atomics.store(s.workers, at + W.DAEMON, task.daemon ? 1 : 0);
+  Atomics.store(s.workers, at + W.SINK_CELL, task.sink.kind === "cell" ? (task.sink.cell as number) : -1);
+  setCurrentSink(openSink(task.sink));
+  const info = { ref: task.ref, ident: task.ident, name: task.name, daemon: task.daemon, worker: index };
+  setCurrentThread(Thread.view(info));
+  try {
+    if (task.program && task.self) {
+      // A Thread subclass: run() on an instance of it holding the starter's fields.
+      const self = Thread.viewAs((await instantiate(task.program, true)) as new () => Thread, info);
+      Object.assign(self, decode(task.self.fields, false, "fields"));
+      for (const [key, program] of Object.entries(task.self.functions)) {
+        (self as unknown as Record<string, unknown>)[key] = await instantiate(program, false);
+      }
+      setCurrentThread(self);
+      try {
+        await callMaybeAsync(() => self.run());
+      } finally {
+        sendFieldsBack(self, task.self);
+      }
+    } else if (task.program) {
+      const args = decode(task.args, true, "args") as unknown[];
+      const target = (await instantiate(task.program, true)) as (...a: unknown[]) => unknown;
+      await callMaybeAsync(() => target(...args));
+    }
+  } catch (err) {
+    await reportException(err, task);
+  }
+  // Let promise callbacks the target queued but did not await run while this is still their thread;
+  // timers it left are cancelled below (the thread has ended, as a Python thread ends when run() returns).
+  await Promise.resolve();
+  cleanUp(before);
+  clearThreadLocals();
+  forgetReceived();
+  setCurrentSink(undefined);
+  setCurrentThread(undefined);
+  setCurrentTask(undefined);
+  setMe(undefined);
+  Atomics.store(s.workers, at + W.THREAD_SLOT, -1);
+  // Idle before the joiners wake, so that a thread started right after this one ends finds this worker free.
+  finished(index);
+  Atomics.add(s.counters, C.IDLE_EPOCH, 1);
+  if (Atomics.load(s.counters, C.IDLE_WAITERS) > 0) Atomics.notify(s.counters, C.IDLE_EPOCH);
+  finishSlot(task.ref);
+}

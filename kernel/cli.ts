@@ -124,8 +124,8 @@ async function start(): Promise<number> {
   };
   // Stopping this command stops the server too.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => child.kill(signal));
-  child.stdout!.on("data", relay(process.stdout));
-  child.stderr!.on("data", relay(process.stderr));
+  child.stdout.on("data", relay(process.stdout));
+  child.stderr.on("data", relay(process.stderr));
   return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
 }
 

@@ -7,7 +7,7 @@
 import { inspect } from "util";
 import { complete, inspectAt, isComplete, runCell } from "./executor";
 import type { FromMain, ToMain } from "./messages";
-import type { Header, Message } from "./wire";
+import type { Message } from "./wire";
 
 export interface Handler {
   /** The id of the cell running now, or of the last one (output of threads started there goes there). */
@@ -21,19 +21,19 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
   let count = 0; // execution_count
 
   const busyIdle = (req: Message, msgType: string, content: unknown) => {
-    send({ type: "status", state: "busy", parent: req.header as Header });
+    send({ type: "status", state: "busy", parent: req.header });
     send({ type: "reply", socket: "shell", request: req, msgType, content });
-    send({ type: "status", state: "idle", parent: req.header as Header });
+    send({ type: "status", state: "idle", parent: req.header });
   };
 
   async function execute(req: Message): Promise<void> {
-    const code: string = req.content.code ?? "";
+    const code = typeof req.content.code === "string" ? req.content.code : "";
     const silent = !!req.content.silent;
     const store = !silent && req.content.store_history !== false;
     if (store) count++;
     cell++;
-    send({ type: "cell", cell, header: req.header as Header, count, code: store ? code : undefined });
-    send({ type: "status", state: "busy", parent: req.header as Header });
+    send({ type: "cell", cell, header: req.header, count, code: store ? code : undefined });
+    send({ type: "status", state: "busy", parent: req.header });
     if (!silent) send({ type: "iopub", msgType: "execute_input", content: { code, execution_count: count }, cell });
     const outcome = await runCell(code, `<cell ${count}>`, () => Atomics.store(interrupt, 0, 0));
     if (outcome.ok) {
@@ -48,12 +48,12 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
       if (!silent) send({ type: "iopub", msgType: "error", content: error, cell });
       send({ type: "reply", socket: "shell", request: req, msgType: "execute_reply", content: { status: "error", execution_count: count, ...error } });
     }
-    send({ type: "status", state: "idle", parent: req.header as Header });
+    send({ type: "status", state: "idle", parent: req.header });
   }
 
   function handle(req: Message): Promise<void> | void {
-    const code: string = req.content.code;
-    const pos: number = req.content.cursor_pos ?? code?.length;
+    const code = typeof req.content.code === "string" ? req.content.code : "";
+    const pos = typeof req.content.cursor_pos === "number" ? req.content.cursor_pos : code.length;
     switch (req.header.msg_type) {
       case "execute_request":
         return execute(req);

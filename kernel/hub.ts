@@ -175,7 +175,7 @@ async function serve(sock: zmq.Router, name: "shell" | "control"): Promise<void>
   for await (const frames of sock) {
     let msg: Message;
     try {
-      msg = decode(key, frames as Buffer[]);
+      msg = decode(key, frames);
     } catch (err) {
       process.stderr.write(`threadlab kernel: dropped a ${name} message: ${(err as Error).message}\n`);
       continue;
@@ -199,7 +199,8 @@ setup.main.on("message", (m: FromMain) => {
       flush();
       if (m.msgType === "execute_result") {
         const entry = history.find((h) => h[1] === (m.content as { execution_count: number }).execution_count);
-        if (entry) entry[3] = String(((m.content as { data: Record<string, unknown> }).data ?? {})["text/plain"] ?? "");
+        const text = (m.content as { data?: Record<string, unknown> }).data?.["text/plain"];
+        if (entry) entry[3] = typeof text === "string" ? text : "";
       }
       publish(m.msgType, m.content, m.cell === undefined ? undefined : cells.get(m.cell)?.header ?? m.parent);
       break;

@@ -1,13 +1,12 @@
 /** The kernel_info_reply content: who this kernel is and what language it speaks. */
 import { PROTOCOL_VERSION } from "./wire";
+import { PACKAGE_ROOT } from "../src/host";
 
- 
-const version: string = require("../../package.json").version;
+const version = (require(`${PACKAGE_ROOT}/package.json`) as { version: string }).version;
 
 function typescriptVersion(): string {
   try {
-     
-    return require("@tslab/typescript-for-tslab/package.json").version;
+    return (require("@tslab/typescript-for-tslab/package.json") as { version: string }).version;
   } catch {
     return "5";
   }

@@ -9,7 +9,7 @@ import { MessageChannel, Worker } from "worker_threads";
 import { createRing, OutputRing } from "../src/host";
 import { warmUp } from "./executor";
 import { createHandler } from "./handler";
-import type { FromMain } from "./messages";
+import type { FromMain, ToMain } from "./messages";
 import { wireNotebook } from "./notebook";
 import type { ConnectionInfo } from "./wire";
 
@@ -31,14 +31,14 @@ export function startKernel(connectionFile: string): void {
     process.exit(1);
   });
   const handler = createHandler(send, interrupt);
-  hub.on("message", (m) => handler.onMessage(m));
+  hub.on("message", (m: ToMain) => handler.onMessage(m));
   process.on("uncaughtException", (err) => process.stderr.write(`Uncaught ${err.stack ?? String(err)}\n`));
   process.on("unhandledRejection", (err) => process.stderr.write(`Unhandled rejection ${(err as Error)?.stack ?? String(err)}\n`));
   wireNotebook(
     {
       ring: new OutputRing(ringBuffer),
       interrupt,
-      cell: handler.cell,
+      cell: () => handler.cell(),
       display: (data, update) =>
         send({ type: "iopub", msgType: update ? "update_display_data" : "display_data", content: { metadata: {}, transient: {}, ...data }, cell: handler.cell() }),
     },

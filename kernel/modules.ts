@@ -33,7 +33,7 @@ export function forwardThreadlabTypes(cwd: string): void {
     if (typeof original !== "function") continue;
     ts.sys[method] = (p: string, ...rest: unknown[]) => {
       if (method === "directoryExists" && norm(p) === norm(path.join(cwd, "node_modules"))) return true;
-      return original.call(ts.sys, forward(p), ...rest);
+      return original.call(ts.sys, forward(p), ...rest) as unknown;
     };
   }
 }
@@ -43,10 +43,10 @@ export function cellRequire(cwd: string): NodeJS.Require {
   const req = createRequire(path.join(cwd, "noop.js"));
   const wrapped = ((id: string) => {
     try {
-      return req(id);
+      return req(id) as unknown;
     } catch (err) {
       if (id === "threadlab" && (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
-        return require(ROOT); // the package itself: its main, the same modules the kernel runs on
+        return require(ROOT) as unknown; // the package itself: its main, the same modules the kernel runs on
       }
       throw err;
     }

@@ -85,7 +85,9 @@ export function wireNotebook(w: NotebookWiring, cwd: string): void {
   // SIGINT (sent by the I/O thread for an interrupt while a cell busy-loops) ends the cell's
   // script through breakOnSigint; the kernel itself stays up.
   process.on("SIGINT", () => Atomics.store(w.interrupt, 0, 0));
-  vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }")({ exports: exportsProxy(), require: cellRequire(cwd) });
+  // Set in this context through vm, as the cells see their globals.
+  const setTslab = vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }") as (x: TslabState) => void;
+  setTslab({ exports: exportsProxy(), require: cellRequire(cwd) });
   const decoder = new TextDecoder();
   for (const [name, stream] of [["stdout", 0], ["stderr", 1]] as const) {
     patchWrite(process[name], (data) => w.ring.write(w.cell(), stream, typeof data === "string" ? data : decoder.decode(data)));

@@ -67,21 +67,21 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
   const waiting = new Map<string, (m: Message) => void>();
   void (async () => {
     for await (const frames of iopub) {
-      const m = decode(conn.key, frames as Buffer[]);
+      const m = decode(conn.key, frames);
       const parent = (m.parent_header as { msg_id?: string }).msg_id ?? "";
-      const c = m.content;
+      const c = m.content as { name?: string; text?: string; data?: Record<string, string>; traceback?: string[]; execution_state?: string };
       switch (m.header.msg_type) {
         case "stream":
-          (c.name === "stderr" ? process.stderr : process.stdout).write(c.text);
+          (c.name === "stderr" ? process.stderr : process.stdout).write(c.text ?? "");
           break;
         case "execute_result":
-          process.stdout.write(`${dim("Out:")} ${c.data["text/plain"]}\n`);
+          process.stdout.write(`${dim("Out:")} ${c.data?.["text/plain"]}\n`);
           break;
         case "display_data":
-          process.stdout.write(`${dim("[display]")} ${c.data["text/plain"] ?? Object.keys(c.data).join(", ")}\n`);
+          process.stdout.write(`${dim("[display]")} ${c.data?.["text/plain"] ?? Object.keys(c.data ?? {}).join(", ")}\n`);
           break;
         case "error":
-          process.stderr.write(red(c.traceback.join("\n")) + "\n");
+          process.stderr.write(red((c.traceback ?? []).join("\n")) + "\n");
           break;
         case "status":
           if (c.execution_state === "idle") waiting.get(parent)?.(m);
@@ -92,7 +92,7 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
 
   const request = async (msgType: string, content: unknown, timeoutMs = 600000): Promise<void> => {
     const frames = encode(conn.key, session, msgType, content);
-    const header = JSON.parse(frames[2].toString());
+    const header = JSON.parse(frames[2].toString()) as { msg_id: string };
     const idle = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer to ${msgType}`)), timeoutMs);
       waiting.set(header.msg_id, () => {
@@ -101,7 +101,7 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
       });
     });
     await shell.send(frames);
-    const r = decode(conn.key, (await shell.receive()) as Buffer[]);
+    const r = decode(conn.key, (await shell.receive()));
     if (r.content.status === "error") failed++;
     await idle;
   };

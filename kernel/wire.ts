@@ -21,7 +21,7 @@ export interface Message {
   header: Header;
   parent_header: Header | Record<string, never>;
   metadata: Record<string, unknown>;
-  content: Record<string, any>;  
+  content: Record<string, unknown>;
   buffers: Buffer[];
 }
 
@@ -53,10 +53,10 @@ export function decode(key: string, frames: Buffer[]): Message {
   if (key && signature.toString() !== expected) throw new Error("message with an invalid signature");
   return {
     identities: frames.slice(0, at),
-    header: JSON.parse(header.toString()),
-    parent_header: JSON.parse(parent.toString()),
-    metadata: JSON.parse(metadata.toString()),
-    content: JSON.parse(content.toString()),
+    header: JSON.parse(header.toString()) as Header,
+    parent_header: JSON.parse(parent.toString()) as Message["parent_header"],
+    metadata: JSON.parse(metadata.toString()) as Record<string, unknown>,
+    content: JSON.parse(content.toString()) as Record<string, unknown>,
     buffers,
   };
 }

@@ -41,7 +41,7 @@ export class CancelledError extends define("CancelledError") {}
 /** Python's TimeoutError (concurrent.futures.TimeoutError): a result was not ready in time. */
 export class TimeoutError extends define("TimeoutError") {}
 /** Raised where a value cannot be sent to another thread (functions inside data, class instances, ...). */
-export class DataCloneError extends define("DataCloneError", TypeError as ErrorConstructor) {}
+export class DataCloneError extends define("DataCloneError", TypeError) {}
 
 const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
   RuntimeError,

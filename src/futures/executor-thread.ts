@@ -47,7 +47,7 @@ export function executorThread(channelName: string, countersSab: SharedArrayBuff
             const fn = rebuildSync(job.program) as (...a: unknown[]) => unknown;
             if (job.chunk) {
               const values: unknown[] = [];
-              let error: unknown;
+              let error: Error | undefined;
               for (const args of decode(job.args, true, "args") as unknown[][]) {
                 try {
                   values.push(fn(...args));
@@ -84,7 +84,7 @@ export function executorThread(channelName: string, countersSab: SharedArrayBuff
             (rebuildSync(msg.program) as (...a: unknown[]) => unknown)(...(decode(msg.args, true, "initargs") as unknown[]));
           } catch (err) {
             initError = err; // as Python: every call then fails with the initializer's error
-            process.stderr.write(`Exception in initializer:\n${(err as Error)?.stack ?? err}\n`);
+            process.stderr.write(`Exception in initializer:\n${(err as Error)?.stack ?? String(err)}\n`);
           }
         }
       }

@@ -10,6 +10,7 @@
  * Threads start as work needs them (as CPython's do); a new thread is
  * listening before any call is sent to it.
  */
+import { availableParallelism } from "os";
 import { BroadcastChannel } from "worker_threads";
 import { RuntimeError, ValueError, argError } from "../errors";
 import { checkTimeout, deadline, remaining, sleep } from "../sync/wait";
@@ -53,7 +54,7 @@ export class ThreadPoolExecutor {
 
   constructor(options: ExecutorOptions = {}) {
     if (typeof options !== "object" || options === null) throw argError("ThreadPoolExecutor()", "options", "an object", options);
-    const cores = require("os").availableParallelism() as number;  
+    const cores = availableParallelism();
     const max = options.maxWorkers ?? Math.min(32, cores + 4);
     if (typeof max !== "number" || !Number.isInteger(max)) throw argError("ThreadPoolExecutor()", "maxWorkers", "a whole number", max);
     if (max <= 0) throw new ValueError("max_workers must be greater than 0");
@@ -89,7 +90,7 @@ export class ThreadPoolExecutor {
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     if (typeof fn !== "function") throw argError("submit()", "fn", "a function", fn);
     const caller = callerLookup();
-    const program = buildProgram(fn as never, `a call submitted to ${this.#prefix}`, caller);
+    const program = buildProgram(fn, `a call submitted to ${this.#prefix}`, caller);
     const encoded = encode(args, "the arguments of a submitted call");
     const future = new Future<Awaited<R>>();
     this.#pending.add(future);
@@ -111,7 +112,7 @@ export class ThreadPoolExecutor {
     for (;;) {
       const items = its.map((it) => it.next());
       if (items.length === 0 || items.some((r) => r.done)) break;
-      calls.push(items.map((r) => r.value));
+      calls.push(items.map((r) => r.value as unknown));
     }
     // The calls go in chunks (a few per thread and round), each one job: the function travels
     // once per chunk instead of once per item. Results still come back in order, and an error
@@ -119,9 +120,9 @@ export class ThreadPoolExecutor {
     const caller = callerLookup();
     const program = buildProgram(fn as never, `the function mapped by ${this.#prefix}`, caller);
     const size = Math.max(1, Math.ceil(calls.length / (this.maxWorkers * 8)));
-    const futures: Array<Future<{ values: Array<Awaited<R>>; error?: unknown }>> = [];
+    const futures: Array<Future<{ values: Array<Awaited<R>>; error?: Error }>> = [];
     for (let at = 0; at < calls.length; at += size) {
-      const future = new Future<{ values: Array<Awaited<R>>; error?: unknown }>();
+      const future = new Future<{ values: Array<Awaited<R>>; error?: Error }>();
       this.#pending.add(future);
       this.#adjustThreads();
       const chunk = encode(calls.slice(at, at + size), "the items given to map()");
@@ -167,7 +168,7 @@ export class ThreadPoolExecutor {
     }
     if (this.#threads.length >= this.maxWorkers) return;
     const ready = Atomics.load(this.#counters, READY);
-    const t = new Thread({ target: executorThread, args: [this.#name, this.#counters.buffer as SharedArrayBuffer], name: `${this.#prefix}_${this.#threads.length}`, daemon: false });
+    const t = new Thread({ target: executorThread, args: [this.#name, this.#counters.buffer], name: `${this.#prefix}_${this.#threads.length}`, daemon: false });
     t.start();
     this.#threads.push(t);
     // The new thread must be listening before a call is sent, or it would never see it.

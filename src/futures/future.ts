@@ -116,7 +116,7 @@ export class Future<T = unknown> {
       try {
         fn(this);
       } catch (err) {
-        process.stderr.write(`exception calling callback for ${String(this)}\n${(err as Error)?.stack ?? err}\n`);
+        process.stderr.write(`exception calling callback for ${String(this)}\n${(err as Error)?.stack ?? String(err)}\n`);
       }
     }
   }
@@ -132,7 +132,7 @@ export class Future<T = unknown> {
 
   #read(): unknown {
     const len = Atomics.load(this.#w, LENGTH);
-    const value = deserialize(new Uint8Array(this.sab, HEADER, len).slice());
+    const value: unknown = deserialize(new Uint8Array(this.sab, HEADER, len).slice());
     if (Atomics.load(this.#w, IS_ERROR)) return reviveError(value as { name: string; message: string; stack?: string });
     return value;
   }

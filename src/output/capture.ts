@@ -37,7 +37,7 @@ export function patchWrite(target: NodeJS.WriteStream, write: (data: string | Ui
     if (data.length > 0) write(data);
     if (callback) process.nextTick(callback, null);
     return true;
-  } as NodeJS.WriteStream["write"];
+  };
 }
 
 /** Installs the capture in a pool worker; `idle` receives output written while no thread runs. */

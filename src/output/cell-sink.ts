@@ -13,7 +13,8 @@ const decoder = new TextDecoder();
 let ring: OutputRing | undefined;
 
 function outputRing(): OutputRing | undefined {
-  const sab = workerData && typeof workerData === "object" ? (workerData.outputRing as SharedArrayBuffer | undefined) : undefined;
+  const data = workerData as { outputRing?: SharedArrayBuffer } | null | undefined;
+  const sab = data && typeof data === "object" ? data.outputRing : undefined;
   return sab ? (ring ??= new OutputRing(sab)) : undefined;
 }
 

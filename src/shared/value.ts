@@ -127,7 +127,7 @@ export class Value<T extends Typecode = Typecode> {
   set value(x: ValueOf<T>) {
     const v = coerce(this.#info, this.#state.typecode, x);
     if (this.#info.int) Atomics.store(this.#array as Int32Array, 0, v as number);
-    else this.#array[0] = v as number;
+    else this.#array[0] = v;
   }
 
   /** The lock that guards this value, as `multiprocessing.Value.get_lock()`. */
@@ -194,12 +194,13 @@ export class SharedArray<T extends Typecode = Typecode> {
     Object.defineProperty(this, "length", { value: length });
     Object.defineProperty(this, "typecode", { value: st.typecode });
     let lock: Lock | undefined;
-    const methods: Record<string, unknown> = {
+    const show = () => `SharedArray('${st.typecode}', [${Array.from(array).join(", ")}])`;
+    const methods: Record<string | symbol, unknown> = {
       getLock: () => (lock ??= new Lock(st.lock)),
       toArray: () => Array.from(array),
-      toString: () => `SharedArray('${st.typecode}', [${Array.from(array).join(", ")}])`,
+      toString: show,
       [Symbol.iterator]: () => (array as unknown as Iterable<number>)[Symbol.iterator](),
-      [Symbol.for("nodejs.util.inspect.custom")]: () => methods.toString && (methods.toString as () => string)(),
+      [Symbol.for("nodejs.util.inspect.custom")]: show,
       [HANDLE]: (): Handle => ({ type: "SharedArray", state: st }),
     };
     const index = (key: string | symbol): number | undefined => {
@@ -215,7 +216,7 @@ export class SharedArray<T extends Typecode = Typecode> {
           if (j < 0 || j >= length) throw new IndexError("array index out of range");
           return array[j];
         }
-        if (key in methods) return methods[key as string];
+        if (key in methods) return methods[key];
         return Reflect.get(target, key);
       },
       set(_target, key, x) {
@@ -243,6 +244,8 @@ export class SharedArray<T extends Typecode = Typecode> {
   declare getLock: () => Lock;
   /** A plain copy of the current elements. */
   declare toArray: () => Array<ValueOf<T>>;
+  /** `SharedArray('i', [1, 2, 3])`. */
+  declare toString: () => string;
   declare [Symbol.iterator]: () => Iterator<ValueOf<T>>;
 }
 

@@ -17,8 +17,9 @@ export interface SharedViews {
 let views: SharedViews | undefined;
 
 /** The threadlab data handed to a pool worker (or the supervisor: index -1), or undefined outside one. */
-export const workerSetup: { buffers: SharedBuffers; index: number } | undefined =
-  !isMainThread && workerData && typeof workerData === "object" ? workerData.threadlab : undefined;
+export const workerSetup: { buffers: SharedBuffers; index: number } | undefined = isMainThread
+  ? undefined
+  : (workerData as { threadlab?: { buffers: SharedBuffers; index: number } } | null)?.threadlab;
 
 /** True in the one isolate that owns the pool (the process's main thread). */
 export const isPoolOwner = workerSetup === undefined;

@@ -58,7 +58,7 @@ export class Barrier {
     this.#cond = new Condition(new Lock());
     this.#action = action ?? null;
     const caller = callerLookup();
-    this.#program = action ? buildProgram(action as never, "the action of a Barrier", caller) : null;
+    this.#program = action ? buildProgram(action, "the action of a Barrier", caller) : null;
   }
 
   /**

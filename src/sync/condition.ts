@@ -82,7 +82,7 @@ export class Condition {
     Atomics.store(this.#q, 1 + len, me);
     Atomics.store(this.#q, LEN, len + 1);
     const saved = this.#lock instanceof RLock ? this.#lock.releaseSave() : (this.#lock.release(), 0);
-    let interrupted: unknown;
+    let interrupted: Error | undefined;
     try {
       const end = deadline(t === null ? null : Math.max(0, t));
       // A notify often comes within microseconds (a producer and a consumer in step): spin a
@@ -97,7 +97,7 @@ export class Condition {
         }
       }
     } catch (err) {
-      interrupted = err; // KeyboardInterrupt: leave the queue, re-acquire, then rethrow
+      interrupted = err as Error; // KeyboardInterrupt: leave the queue, re-acquire, then rethrow
     } finally {
       if (this.#lock instanceof RLock) this.#lock.acquireRestore(saved);
       else this.#lock.acquire();

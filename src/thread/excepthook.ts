@@ -66,6 +66,6 @@ export function getExcepthook(): Excepthook {
 
 /** The custom hook as a program for a thread being started (threads pass on the hook they got). */
 export function excepthookProgram(caller: () => string | undefined): Program | null {
-  if (custom) return buildProgram(custom as never, "the excepthook", caller);
+  if (custom) return buildProgram(custom, "the excepthook", caller);
   return currentTask()?.hook ?? null;
 }

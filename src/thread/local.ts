@@ -23,18 +23,19 @@ const proxies = new Map<number, local>();
 
 function attributes(id: number): Map<string | symbol, unknown> {
   let attrs = store.get(id);
-  if (!attrs) store.set(id, (attrs = new Map()));
+  if (!attrs) store.set(id, (attrs = new Map<string | symbol, unknown>()));
   return attrs;
 }
 
 function makeLocal(id: number): local {
   const target = Object.create(local.prototype) as local;
+  // util.inspect shows a Proxy's target without asking the proxy, so the target itself says what to show.
+  Object.defineProperty(target, INSPECT, { value: () => `<local object ${id} ${inspectOwn(store.get(id))}>` });
   const proxy = new Proxy(target, {
     get(_t, key) {
       const attrs = store.get(id);
       if (attrs?.has(key)) return attrs.get(key);
       if (key === HANDLE) return (): Handle => ({ type: "local", state: id });
-      if (key === INSPECT) return () => `<local object ${id} ${inspectOwn(attrs)}>`;
       if (key === "toString") return () => `<threadlab.local object ${id}>`;
       // Promise resolution and inspection probe these; they are absent, not errors.
       if (typeof key === "symbol" || key === "then" || key === "constructor" || key === "toJSON") {
@@ -78,7 +79,9 @@ function inspectOwn(attrs: Map<string | symbol, unknown> | undefined): string {
  */
  
 export class local {
-  [name: string]: any;  
+  [name: string]: any;
+  /** `<threadlab.local object ID>`. */
+  declare toString: () => string;
 
   constructor() {
     return makeLocal(nextObjectId());

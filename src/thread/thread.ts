@@ -124,7 +124,7 @@ export class Thread<A extends unknown[] = unknown[]> {
   /** @internal A view that is an instance of `cls` (a subclass), without running its constructor. */
   static viewAs(cls: new (...a: never[]) => Thread, info: ViewInfo): Thread {
     viewing = { info, isMain: false };
-    return Reflect.construct(Thread, [], cls) as Thread;
+    return Reflect.construct<[], Thread>(Thread, [], cls);
   }
 
   /**

@@ -24,7 +24,10 @@ const CLONEABLE_PROTOTYPES = new Set<object | null>([
   Number.prototype,
   String.prototype,
 ]);
-const TypedArrayProto = Object.getPrototypeOf(Int8Array.prototype);
+const TypedArrayProto = Object.getPrototypeOf(Int8Array.prototype) as object;
+/** The prototype of `v`, typed. */
+const protoOf = (v: object) => Object.getPrototypeOf(v) as object | null;
+const isTypedArrayProto = (proto: object | null) => proto !== null && (proto === TypedArrayProto || protoOf(proto) === TypedArrayProto);
 
 /**
  * Encodes `value` for postMessage: threadlab objects become handle records,
@@ -51,8 +54,8 @@ export function encode(value: unknown, what: string): unknown {
       return rec;
     }
     if (v instanceof Error) return v;
-    const proto = Object.getPrototypeOf(v);
-    if (proto === TypedArrayProto || Object.getPrototypeOf(proto) === TypedArrayProto) return v;
+    const proto = protoOf(v);
+    if (isTypedArrayProto(proto)) return v;
     if (!CLONEABLE_PROTOTYPES.has(proto)) {
       const cls = (v as { constructor?: { name?: string } }).constructor?.name ?? "object";
       throw new DataCloneError(
@@ -80,7 +83,7 @@ export function encode(value: unknown, what: string): unknown {
       return out;
     }
     if (proto === Object.prototype || proto === null) {
-      const out: Record<string, unknown> = proto === null ? Object.create(null) : {};
+      const out: Record<string, unknown> = proto === null ? (Object.create(null) as Record<string, unknown>) : {};
       seen.set(v, out);
       for (const key of Object.keys(v)) out[key] = walk((v as Record<string, unknown>)[key], `${path}.${key}`);
       return out;
@@ -102,8 +105,8 @@ export function isPlainData(value: unknown): boolean {
     if (typeof v !== "object" || v === null || seen.has(v)) return true;
     seen.add(v);
     if (isShareable(v)) return false;
-    const proto = Object.getPrototypeOf(v);
-    if (proto === TypedArrayProto || Object.getPrototypeOf(proto) === TypedArrayProto) return true;
+    const proto = protoOf(v);
+    if (isTypedArrayProto(proto)) return true;
     if (!CLONEABLE_PROTOTYPES.has(proto)) return false;
     if (v instanceof Map) return [...v].every(([k, x]) => walk(k) && walk(x));
     if (v instanceof Set) return [...v].every(walk);
@@ -162,9 +165,8 @@ export function frozenView(value: unknown, what: string, path = what): unknown {
   if (typeof value !== "object" || value === null || isShareable(value)) return value;
   // Shared memory is shared on purpose: a write to it reaches every thread, so it is not frozen.
   if (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)) return value;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === TypedArrayProto || Object.getPrototypeOf(proto) === TypedArrayProto) {
-    return new Proxy(value as object, typedArrayTraps(what, path));
+  if (isTypedArrayProto(protoOf(value))) {
+    return new Proxy(value, typedArrayTraps(what, path));
   }
   const cached = views.get(value);
   if (cached) return cached;
@@ -172,7 +174,7 @@ export function frozenView(value: unknown, what: string, path = what): unknown {
   const view = new Proxy(target, {
     get(t, key, receiver) {
       if (t instanceof Map || t instanceof Set || t instanceof Date) {
-        const member = Reflect.get(t, key, t);
+        const member: unknown = Reflect.get(t, key, t);
         if (typeof member !== "function") return member;
         const writes = t instanceof Map ? MAP_WRITES : t instanceof Set ? SET_WRITES : null;
         if (typeof key === "string" && (writes ? writes.has(key) : DATE_WRITES.test(key))) {
@@ -181,9 +183,9 @@ export function frozenView(value: unknown, what: string, path = what): unknown {
         if (t instanceof Map && key === "get") {
           return (k: unknown) => frozenView(t.get(k), what, `${path}.get(${String(k)})`);
         }
-        return member.bind(t);
+        return (member as (...a: unknown[]) => unknown).bind(t);
       }
-      const member = Reflect.get(t, key, receiver);
+      const member: unknown = Reflect.get(t, key, receiver);
       if (typeof key === "symbol") return member;
       return frozenView(member, what, Array.isArray(t) && /^\d+$/.test(key) ? `${path}[${key}]` : `${path}.${key}`);
     },
@@ -199,12 +201,12 @@ export function frozenView(value: unknown, what: string, path = what): unknown {
 function typedArrayTraps(what: string, path: string): ProxyHandler<object> {
   return {
     get(t, key) {
-      const member = Reflect.get(t, key, t);
+      const member: unknown = Reflect.get(t, key, t);
       if (typeof member === "function") {
         if (key === "set" || key === "fill" || key === "copyWithin" || key === "reverse" || key === "sort") {
           return () => readOnly(what, `${path}.${String(key)}()`);
         }
-        return member.bind(t);
+        return (member as (...a: unknown[]) => unknown).bind(t);
       }
       return member;
     },

@@ -230,7 +230,7 @@ export function buildProgram(
         const internal = `${name}$${prop}`;
         let b: Binding | undefined;
         if ("members" in hit) continue;
-        if ("binding" in hit) b = { ...hit.binding, name: internal } as Binding;
+        if ("binding" in hit) b = { ...hit.binding, name: internal };
         else b = fromValue(internal, hit.value, ` (${name}.${prop})`);
         if (b) bindings.push(b);
         members.push([prop, internal]);

@@ -71,7 +71,7 @@ export function analyzeExpression(expr: string, label: string): Analysis {
 }
 
 function freeNames(ast: acorn.Program, expr: string, src: string): Analysis {
-  const manager = eslintScope.analyze(ast as never, { ecmaVersion: 2022, sourceType: "script" });
+  const manager = eslintScope.analyze(ast, { ecmaVersion: 2022, sourceType: "script" });
   const global = manager.globalScope!;
   const byName = new Map<string, FreeName>();
   for (const ref of global.through) {

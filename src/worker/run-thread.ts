@@ -49,7 +49,7 @@ function sendFieldsBack(self: object, back: Task["self"] & object): void {
 
 async function callMaybeAsync(fn: () => unknown): Promise<void> {
   const result = fn();
-  if (result && typeof (result as { then?: unknown }).then === "function") await result;
+  if (result && typeof (result as { then?: unknown }).then === "function") await (result as Promise<unknown>);
 }
 
 /** Runs `task` as one thread on worker `index`; returns once the thread has ended and the worker is idle. */

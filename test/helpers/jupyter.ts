@@ -117,7 +117,7 @@ export class KernelSession {
   async run(code: string): Promise<{ id: string; reply: KernelMessage.IExecuteReplyMsg }> {
     const future = this.kernel.requestExecute({ code, allow_stdin: false, store_history: true });
     const id = future.msg.header.msg_id;
-    const reply = (await future.done) as KernelMessage.IExecuteReplyMsg;
+    const reply = (await future.done);
     await this.idle(id);
     return { id, reply };
   }

@@ -42,14 +42,13 @@ if (missing) process.stderr.write(`test/kernel/start.test.ts: ${missing}\n`);
 }, 90000);
 
 test("without Jupyter, the lessons run in the terminal through the kernel, cell by cell", async () => {
-   
   const { runNotebooks } = require("../../dist/kernel/run-notebooks") as typeof import("../../kernel/run-notebooks");
   const chunks: string[] = [];
-  const write = process.stdout.write;
+  const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((s: string) => {
     chunks.push(String(s));
     return true;
-  }) as typeof process.stdout.write;
+  });
   let failed: number;
   try {
     failed = await runNotebooks([path.join(ROOT, "notebooks", "04-locks.ipynb")], path.join(ROOT, "notebooks"));

@@ -28,7 +28,7 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     let reply;
     for (let tries = 0; !reply && tries < 150; tries++) {
       try {
-        reply = decode(conn.key, (await shell.receive()) as Buffer[]);
+        reply = decode(conn.key, (await shell.receive()));
       } catch {
         /* not yet */
       }
@@ -41,7 +41,7 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     expect(answeredAfter).toBeLessThan(5000);
     shell.receiveTimeout = 60000;
     await shell.send(encode(conn.key, "test", "execute_request", { code: "6 * 7", silent: false, store_history: true, user_expressions: {}, allow_stdin: false }));
-    const done = decode(conn.key, (await shell.receive()) as Buffer[]);
+    const done = decode(conn.key, (await shell.receive()));
     expect(done.content.status).toBe("ok");
     await shell.send(encode(conn.key, "test", "shutdown_request", { restart: false }));
     await new Promise((r) => kernel.once("exit", r));

@@ -36,7 +36,7 @@ function addMany(lock: Lock, counter: Value<"i">, n: number): void {
 }
 
 describe("Lock", () => {
-  test("acquire and release", () => {
+  test("acquire locks it and release unlocks it", () => {
     const lock = new Lock();
     expect(lock.locked()).toBe(false);
     expect(lock.acquire()).toBe(true);

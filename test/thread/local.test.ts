@@ -1,5 +1,6 @@
 /** local and the excepthook. */
-import { AttributeError, Thread, local, setExcepthook, getExcepthook, excepthook } from "threadlab";
+import { inspect } from "util";
+import { AttributeError, SharedList, Thread, local, setExcepthook, getExcepthook, excepthook, sleep } from "threadlab";
 import { runScript } from "../helpers/run-script";
 
 describe("local", () => {
@@ -15,10 +16,37 @@ describe("local", () => {
     expect(() => delete data.other).toThrow("'local' object has no attribute 'other'");
   });
 
-  test("a local can be awaited and inspected without tripping AttributeError", async () => {
+  test("a local can be awaited, shown and inspected without tripping AttributeError", async () => {
     const data = new local();
+    data.x = 1;
     expect(await Promise.resolve(data)).toBe(data);
-    expect(() => String(data)).not.toThrow();
+    expect(data.toString()).toMatch(/^<threadlab\.local object \d+>$/);
+    expect(inspect(data)).toMatch(/^<local object \d+ \{ x \}>$/);
+  });
+
+  test("each thread sees only its own values, and a thread reusing a worker starts with none", () => {
+    const data = new local();
+    data.value = "main";
+    const seen = new SharedList<string>();
+    function setAndRead(name: string, data: local, seen: SharedList<string>) {
+      let before = "none";
+      try {
+        before = data.value;
+      } catch {
+        /* never set in this thread: AttributeError */
+      }
+      data.value = name;
+      sleep(0.05); // the other thread sets its own value meanwhile
+      seen.append(`${name}: before=${before} after=${data.value}`);
+    }
+    // Two rounds: the second round's threads run on the workers the first round used.
+    for (const round of [1, 2]) {
+      const ts = ["a", "b"].map((n) => new Thread({ target: setAndRead, args: [`${n}${round}`, data, seen] }));
+      ts.forEach((t) => t.start());
+      ts.forEach((t) => t.join());
+    }
+    expect(seen.toArray().sort()).toEqual(["a1: before=none after=a1", "a2: before=none after=a2", "b1: before=none after=b1", "b2: before=none after=b2"]);
+    expect(data.value).toBe("main");
   });
 });
 

@@ -128,7 +128,7 @@ describe("Thread", () => {
     expect(activeCount()).toBe(before);
   });
 
-  test("the main thread", () => {
+  test("the main thread is MainThread: current here, alive, not a daemon, the process's own id", () => {
     const main = mainThread();
     expect(main.name).toBe("MainThread");
     expect(currentThread()).toBe(main);

@@ -120,7 +120,12 @@ if (fs.existsSync(PYTHON)) {
     const r = spawnSync(PYTHON, ["-c", PY], { encoding: "utf8" });
     if (r.status === 0) runs.push(JSON.parse(r.stdout));
   }
-  if (runs.length) py = { cond: Math.min(...runs.map((r) => r.cond)), queue: Math.max(...runs.map((r) => r.queue)), map: Math.min(...runs.map((r) => r.map)) };
+  if (runs.length)
+    py = {
+      cond: Math.min(...runs.map((r) => r.cond)),
+      queue: Math.max(...runs.map((r) => r.queue)),
+      map: Math.min(...runs.map((r) => r.map)),
+    };
 }
 
 const rows = [
@@ -129,13 +134,27 @@ const rows = [
   [`executor map over ${N_MAP} items`, "ms", tl.map, py?.map, false],
 ];
 console.log("\nthe rest of threading — best of %d rounds each side", ROUNDS);
-console.log("measurement".padEnd(36), "unit".padEnd(8), "threadlab".padStart(12), "CPython".padStart(12), "  tl/py", "  goal: no slower");
+console.log(
+  "measurement".padEnd(36),
+  "unit".padEnd(8),
+  "threadlab".padStart(12),
+  "CPython".padStart(12),
+  "  tl/py",
+  "  goal: no slower",
+);
 let met = 0;
 for (const [name, unit, a, b, higher] of rows) {
   const ratio = b === undefined ? null : higher ? b / a : a / b;
   const ok = ratio !== null && ratio <= 1;
   if (ok) met++;
   const fmt = (x) => (x === undefined ? "-" : x >= 1000 ? Math.round(x).toString() : x.toFixed(1));
-  console.log(name.padEnd(36), unit.padEnd(8), fmt(a).padStart(12), fmt(b).padStart(12), ratio === null ? "      -" : `${ratio.toFixed(2)}×`.padStart(7), ok ? "  MET" : "  MISSED");
+  console.log(
+    name.padEnd(36),
+    unit.padEnd(8),
+    fmt(a).padStart(12),
+    fmt(b).padStart(12),
+    ratio === null ? "      -" : `${ratio.toFixed(2)}×`.padStart(7),
+    ok ? "  MET" : "  MISSED",
+  );
 }
 console.log(`summary: ${met} of ${rows.length} goals met`);

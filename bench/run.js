@@ -538,7 +538,8 @@ function fmtStat(s, scale = 1) {
 
 function evaluate(row) {
   if (row.failed) return { ratio: "-", verdict: "FAIL", met: false };
-  if (!row.tl || typeof row.tl === "string" || typeof row.py === "string" || !row.py) return { ratio: "-", verdict: "n/a", met: null };
+  if (!row.tl || typeof row.tl === "string" || typeof row.py === "string" || !row.py)
+    return { ratio: "-", verdict: "n/a", met: null };
   const ratio = row.tl.median / row.py.median;
   const met = row.goal.op === "<=" ? ratio <= row.goal.x : ratio >= row.goal.x;
   return { ratio: `${ratio.toFixed(2)}×`, verdict: met ? "PASS" : "MISS", met };
@@ -562,8 +563,7 @@ function printTable(rows) {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const numeric = new Set([2, 3, 4, 5, 6]);
-  const fmt = (cells) =>
-    cells.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
+  const fmt = (cells) => cells.map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ");
   const rule = widths.map((w) => "─".repeat(w)).join("  ");
   console.log(fmt(header));
   console.log(rule);
@@ -576,8 +576,10 @@ function printTable(rows) {
 
 async function main() {
   const started = performance.now();
-  console.log(`threadlab bench — Node ${process.version}, ${require("os").cpus().length} CPUs, ` +
-    `CPython: ${HAVE_PYTHON ? spawnSync(PYTHON, ["-V"], { encoding: "utf8" }).stdout.trim() : "not found"}`);
+  console.log(
+    `threadlab bench — Node ${process.version}, ${require("os").cpus().length} CPUs, ` +
+      `CPython: ${HAVE_PYTHON ? spawnSync(PYTHON, ["-V"], { encoding: "utf8" }).stdout.trim() : "not found"}`,
+  );
 
   // The very first thread also boots the worker pool: shown apart, not part of any row.
   const t0 = performance.now();
@@ -613,7 +615,8 @@ async function main() {
   console.log("figures are best / median over the rounds; ratio and result use the medians.");
   console.log("raw Worker: a fresh `new Worker` per thread (row 1), or the same futex mutex hand-written on Atomics.");
   if (process.env.BENCH_VERBOSE) {
-    const list = (s, scale = 1) => (s && typeof s === "object" ? s.samples.map((x) => fmtNum(x * scale)).join(", ") : String(s ?? "-"));
+    const list = (s, scale = 1) =>
+      s && typeof s === "object" ? s.samples.map((x) => fmtNum(x * scale)).join(", ") : String(s ?? "-");
     for (const row of rows) {
       console.log(`\n${row.name} (${row.unit})`);
       console.log(`  threadlab:  ${list(row.tl, row.scale)}`);
@@ -624,10 +627,12 @@ async function main() {
   const judged = results.filter((r) => r.met !== null);
   const met = judged.filter((r) => r.met).length;
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  console.log(`\nsummary: ${met} of ${judged.length} goals met` +
-    `${judged.length < results.length ? ` (${results.length - judged.length} not judged)` : ""}` +
-    `${failures.length ? `; ${failures.length} CORRECTNESS FAILURE(S)` : "; all correctness checks passed"}` +
-    ` — ${seconds} s`);
+  console.log(
+    `\nsummary: ${met} of ${judged.length} goals met` +
+      `${judged.length < results.length ? ` (${results.length - judged.length} not judged)` : ""}` +
+      `${failures.length ? `; ${failures.length} CORRECTNESS FAILURE(S)` : "; all correctness checks passed"}` +
+      ` — ${seconds} s`,
+  );
   if (failures.length) {
     for (const f of failures) console.error(`  - ${f}`);
     process.exitCode = 1;

@@ -67,7 +67,10 @@ function examples(): number {
     .sort();
   let failed = 0;
   for (const f of files) {
-    const title = f.replace(/^\d\d-/, "").replace(/\.ts$/, "").replace(/-/g, " ");
+    const title = f
+      .replace(/^\d\d-/, "")
+      .replace(/\.ts$/, "")
+      .replace(/-/g, " ");
     process.stdout.write(`\n━━ ${f} — ${title} ━━\n`);
     const t0 = Date.now();
     const code = runScript(path.join(EXAMPLES, f), ROOT);
@@ -82,7 +85,12 @@ function examples(): number {
 }
 
 const NOTEBOOKS = path.join(ROOT, "notebooks");
-const JUPYTER_UIS = ["/usr/bin/jupyter-lab", "/usr/local/bin/jupyter-lab", "/usr/bin/jupyter-notebook", "/usr/local/bin/jupyter-notebook"];
+const JUPYTER_UIS = [
+  "/usr/bin/jupyter-lab",
+  "/usr/local/bin/jupyter-lab",
+  "/usr/bin/jupyter-notebook",
+  "/usr/local/bin/jupyter-notebook",
+];
 
 /**
  * The main job: the lessons in a browser where Jupyter is installed (the kernel registered
@@ -90,25 +98,32 @@ const JUPYTER_UIS = ["/usr/bin/jupyter-lab", "/usr/local/bin/jupyter-lab", "/usr
  */
 async function start(): Promise<number> {
   const ui = JUPYTER_UIS.find((p) => existsSync(p));
-  const lessons = readdirSync(NOTEBOOKS).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
+  const lessons = readdirSync(NOTEBOOKS)
+    .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
+    .sort();
   if (!ui) {
     process.stdout.write("Jupyter is not installed: running the lessons here, through the threadlab kernel.\n");
-     
+
     const { runNotebooks } = require("./run-notebooks") as typeof import("./run-notebooks");
-    const failed = await runNotebooks(lessons.map((f) => path.join(NOTEBOOKS, f)), NOTEBOOKS);
+    const failed = await runNotebooks(
+      lessons.map((f) => path.join(NOTEBOOKS, f)),
+      NOTEBOOKS,
+    );
     process.stdout.write(
       `\n${failed ? `${failed} cell(s) failed.` : "All lessons ran."} For the browser UI, install Jupyter ` +
         "(Debian: apt-get install jupyter-notebook; or pip install jupyterlab) and run npm start again.\n",
     );
     return failed ? 1 : 0;
   }
-   
+
   const { install } = require("./install") as typeof import("./install");
   const prefix = path.join(ROOT, ".jupyter-env");
   install({ prefix });
   const args = ["--no-browser", `--notebook-dir=${NOTEBOOKS}`];
   if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--allow-root");
-  process.stdout.write(`Kernel "TypeScript (threadlab)" registered in ${prefix}; starting ${path.basename(ui)} on notebooks/ ...\n`);
+  process.stdout.write(
+    `Kernel "TypeScript (threadlab)" registered in ${prefix}; starting ${path.basename(ui)} on notebooks/ ...\n`,
+  );
   const child = spawn(ui, args, {
     env: { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter") },
     stdio: ["inherit", "pipe", "pipe"],
@@ -152,11 +167,13 @@ function main(argv: string[]): number {
         else if (rest[i] === "--prefix" && rest[i + 1]) o.prefix = rest[++i];
         else if (rest[i].startsWith("--prefix=")) o.prefix = rest[i].slice("--prefix=".length);
         else {
-          process.stderr.write(`threadlab install: unexpected argument '${rest[i]}' (expected --user, --sys-prefix or --prefix DIR)\n`);
+          process.stderr.write(
+            `threadlab install: unexpected argument '${rest[i]}' (expected --user, --sys-prefix or --prefix DIR)\n`,
+          );
           return 2;
         }
       }
-       
+
       const dir = (require("./install") as typeof import("./install")).install(o);
       process.stdout.write(`Installed the kernelspec threadlab ("TypeScript (threadlab)") in ${dir}\n`);
       return 0;
@@ -170,7 +187,7 @@ function main(argv: string[]): number {
       }
       // The kernel gives the pool its output hub before the first worker starts.
       process.env.THREADLAB_LAZY_POOL = "1";
-       
+
       (require("./kernel") as typeof import("./kernel")).startKernel(file);
       return -1; // keeps running
     }

@@ -54,7 +54,9 @@ export function errorOf(err: unknown): CellError {
       ename = "KeyboardInterrupt";
       evalue = "";
     }
-    const stack = (err.stack ?? `${ename}: ${evalue}`).split("\n").filter((l) => !isInternalFrame(l) && !/node:vm|runInThisContext/.test(l));
+    const stack = (err.stack ?? `${ename}: ${evalue}`)
+      .split("\n")
+      .filter((l) => !isInternalFrame(l) && !/node:vm|runInThisContext/.test(l));
     if (ename === "KeyboardInterrupt") stack.splice(0, 1, "KeyboardInterrupt");
     return { ename, evalue, traceback: stack };
   }
@@ -66,7 +68,10 @@ export async function runCell(code: string, filename: string, beforeRun: () => v
   const converted = theConverter().convert(prevDecl, code);
   if (converted.diagnostics.length > 0) {
     const lines = converted.diagnostics.map((d) => `${d.start.line + 1}:${d.start.character + 1} - ${d.messageText}`);
-    return { ok: false, error: { ename: "TypeScriptError", evalue: lines[0], traceback: ["TypeScriptError: the cell does not compile", ...lines] } };
+    return {
+      ok: false,
+      error: { ename: "TypeScriptError", evalue: lines[0], traceback: ["TypeScriptError: the cell does not compile", ...lines] },
+    };
   }
   noteCellImports(parseImports(code, path.join(cwd, "cell.ts")));
   if (!converted.output) {

@@ -46,7 +46,13 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
     } else {
       const error = outcome.error!;
       if (!silent) send({ type: "iopub", msgType: "error", content: error, cell });
-      send({ type: "reply", socket: "shell", request: req, msgType: "execute_reply", content: { status: "error", execution_count: count, ...error } });
+      send({
+        type: "reply",
+        socket: "shell",
+        request: req,
+        msgType: "execute_reply",
+        content: { status: "error", execution_count: count, ...error },
+      });
     }
     send({ type: "status", state: "idle", parent: req.header });
   }
@@ -59,16 +65,29 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
         return execute(req);
       case "complete_request": {
         const info = complete(code, pos);
-        return busyIdle(req, "complete_reply", { status: "ok", matches: info.candidates, cursor_start: info.start, cursor_end: info.end, metadata: {} });
+        return busyIdle(req, "complete_reply", {
+          status: "ok",
+          matches: info.candidates,
+          cursor_start: info.start,
+          cursor_end: info.end,
+          metadata: {},
+        });
       }
       case "inspect_request": {
         const text = inspectAt(code, pos);
-        const content = text === undefined ? { status: "ok", found: false, data: {}, metadata: {} } : { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
+        const content =
+          text === undefined
+            ? { status: "ok", found: false, data: {}, metadata: {} }
+            : { status: "ok", found: true, data: { "text/plain": text }, metadata: {} };
         return busyIdle(req, "inspect_reply", content);
       }
       case "is_complete_request": {
         const r = isComplete(code);
-        return busyIdle(req, "is_complete_reply", r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" });
+        return busyIdle(
+          req,
+          "is_complete_reply",
+          r.completed ? { status: "complete" } : { status: "incomplete", indent: r.indent ?? "" },
+        );
       }
       default:
         // Unknown requests get no reply (the spec's advice); say so on the kernel's log.
@@ -84,7 +103,9 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
         setTimeout(() => process.exit(0), 50);
         return;
       }
-      chain = chain.then(() => handle(m.msg)).catch((err) => process.stderr.write(`threadlab kernel: ${(err as Error)?.stack ?? String(err)}\n`));
+      chain = chain
+        .then(() => handle(m.msg))
+        .catch((err) => process.stderr.write(`threadlab kernel: ${(err as Error)?.stack ?? String(err)}\n`));
     },
   };
 }

@@ -74,7 +74,7 @@ function flush(): void {
   flushTimer = undefined;
   pendingBytes = 0;
   const batch = pending.splice(0);
-  for (let i = 0; i < batch.length; ) {
+  for (let i = 0; i < batch.length;) {
     let j = i + 1;
     let text = batch[i].text;
     while (j < batch.length && batch[j].cell === batch[i].cell && batch[j].name === batch[i].name) text += batch[j++].text;
@@ -107,16 +107,24 @@ const history: Array<[number, number, string, string | null]> = [];
 const SESSION = 1;
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "s");
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "s",
+  );
 }
 
 /** history_request as IPython answers it: tail, range or search (with unique and n). */
-function historyReply(c: Record<string, any>): unknown[] {  
+function historyReply(c: Record<string, any>): unknown[] {
   let items = history.slice();
   if (c.hist_access_type === "range") {
     const start = Number(c.start ?? 0);
     const stop = c.stop === undefined || c.stop === null ? Infinity : Number(c.stop);
-    items = items.filter(([s, line]) => (c.session === undefined || c.session === s || c.session === 0) && line >= start && line < stop);
+    items = items.filter(
+      ([s, line]) => (c.session === undefined || c.session === s || c.session === 0) && line >= start && line < stop,
+    );
   } else if (c.hist_access_type === "search") {
     const re = globToRegExp(String(c.pattern ?? "*"));
     items = items.filter(([, , input]) => re.test(input));
@@ -202,7 +210,7 @@ setup.main.on("message", (m: FromMain) => {
         const text = (m.content as { data?: Record<string, unknown> }).data?.["text/plain"];
         if (entry) entry[3] = typeof text === "string" ? text : "";
       }
-      publish(m.msgType, m.content, m.cell === undefined ? undefined : cells.get(m.cell)?.header ?? m.parent);
+      publish(m.msgType, m.content, m.cell === undefined ? undefined : (cells.get(m.cell)?.header ?? m.parent));
       break;
     case "status":
       status(m.state, m.parent);

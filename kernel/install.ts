@@ -26,7 +26,9 @@ export function kernelsDir(o: InstallOptions): string {
   }
   const user = o.user ?? (typeof process.getuid === "function" ? process.getuid() !== 0 : true);
   if (user) {
-    const data = process.env.JUPYTER_DATA_DIR ?? path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local", "share"), "jupyter");
+    const data =
+      process.env.JUPYTER_DATA_DIR ??
+      path.join(process.env.XDG_DATA_HOME ?? path.join(os.homedir(), ".local", "share"), "jupyter");
     return path.join(data, "kernels");
   }
   return path.join("/usr/local/share/jupyter/kernels");

@@ -33,14 +33,21 @@ export function startKernel(connectionFile: string): void {
   const handler = createHandler(send, interrupt);
   hub.on("message", (m: ToMain) => handler.onMessage(m));
   process.on("uncaughtException", (err) => process.stderr.write(`Uncaught ${err.stack ?? String(err)}\n`));
-  process.on("unhandledRejection", (err) => process.stderr.write(`Unhandled rejection ${(err as Error)?.stack ?? String(err)}\n`));
+  process.on("unhandledRejection", (err) =>
+    process.stderr.write(`Unhandled rejection ${(err as Error)?.stack ?? String(err)}\n`),
+  );
   wireNotebook(
     {
       ring: new OutputRing(ringBuffer),
       interrupt,
       cell: () => handler.cell(),
       display: (data, update) =>
-        send({ type: "iopub", msgType: update ? "update_display_data" : "display_data", content: { metadata: {}, transient: {}, ...data }, cell: handler.cell() }),
+        send({
+          type: "iopub",
+          msgType: update ? "update_display_data" : "display_data",
+          content: { metadata: {}, transient: {}, ...data },
+          cell: handler.cell(),
+        }),
     },
     process.cwd(),
   );

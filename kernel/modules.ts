@@ -14,7 +14,6 @@ const norm = (p: string) => p.replace(/\\/g, "/");
 
 /** Patches the TypeScript that tslab uses; call before the converter is created. */
 export function forwardThreadlabTypes(cwd: string): void {
-   
   const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, (...a: any[]) => any> };
   const fake = norm(path.join(cwd, "node_modules", "threadlab"));
   // A real node_modules/threadlab in this folder or above: TypeScript finds it by itself.

@@ -47,7 +47,8 @@ function notebookNames(name: string): ReturnType<Parameters<typeof addResolver>[
   if (name === "exports") return { members: (prop) => (prop in exports ? { value: exports[prop] } : undefined) };
   if (Object.prototype.hasOwnProperty.call(exports, name)) return { value: exports[name] };
   const imported = cellImports.get(name);
-  if (imported) return { binding: { kind: "module", name, request: imported.request, prop: imported.prop, interop: imported.interop } };
+  if (imported)
+    return { binding: { kind: "module", name, request: imported.request, prop: imported.prop, interop: imported.interop } };
   return undefined;
 }
 
@@ -89,7 +90,10 @@ export function wireNotebook(w: NotebookWiring, cwd: string): void {
   const setTslab = vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }") as (x: TslabState) => void;
   setTslab({ exports: exportsProxy(), require: cellRequire(cwd) });
   const decoder = new TextDecoder();
-  for (const [name, stream] of [["stdout", 0], ["stderr", 1]] as const) {
+  for (const [name, stream] of [
+    ["stdout", 0],
+    ["stderr", 1],
+  ] as const) {
     patchWrite(process[name], (data) => w.ring.write(w.cell(), stream, typeof data === "string" ? data : decoder.decode(data)));
   }
   setMainPrint((text) => w.ring.write(w.cell(), 0, text));

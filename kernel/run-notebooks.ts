@@ -55,7 +55,10 @@ export async function newConnectionFile(): Promise<{ conn: ConnectionInfo; file:
 
 async function runNotebook(file: string, cwd: string): Promise<number> {
   const { conn, file: connFile } = await newConnectionFile();
-  const kernel = spawn(process.execPath, [path.join(__dirname, "cli.js"), "kernel", "-f", connFile], { cwd, stdio: ["ignore", "inherit", "inherit"] });
+  const kernel = spawn(process.execPath, [path.join(__dirname, "cli.js"), "kernel", "-f", connFile], {
+    cwd,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   const shell = new zmq.Dealer();
   const iopub = new zmq.Subscriber();
   shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
@@ -69,7 +72,13 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
     for await (const frames of iopub) {
       const m = decode(conn.key, frames);
       const parent = (m.parent_header as { msg_id?: string }).msg_id ?? "";
-      const c = m.content as { name?: string; text?: string; data?: Record<string, string>; traceback?: string[]; execution_state?: string };
+      const c = m.content as {
+        name?: string;
+        text?: string;
+        data?: Record<string, string>;
+        traceback?: string[];
+        execution_state?: string;
+      };
       switch (m.header.msg_type) {
         case "stream":
           (c.name === "stderr" ? process.stderr : process.stdout).write(c.text ?? "");
@@ -101,7 +110,7 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
       });
     });
     await shell.send(frames);
-    const r = decode(conn.key, (await shell.receive()));
+    const r = decode(conn.key, await shell.receive());
     if (r.content.status === "error") failed++;
     await idle;
   };
@@ -123,8 +132,21 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
       const source = Array.isArray(cell.source) ? cell.source.join("") : cell.source;
       if (cell.cell_type === "markdown" && /^# /.test(source)) process.stdout.write(dim(source.split("\n")[0]) + "\n");
       if (cell.cell_type !== "code") continue;
-      process.stdout.write(dim(source.split("\n").map((l) => `│ ${l}`).join("\n")) + "\n");
-      await request("execute_request", { code: source, silent: false, store_history: true, user_expressions: {}, allow_stdin: false });
+      process.stdout.write(
+        dim(
+          source
+            .split("\n")
+            .map((l) => `│ ${l}`)
+            .join("\n"),
+        ) + "\n",
+      );
+      await request("execute_request", {
+        code: source,
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+      });
     }
     await shell.send(encode(conn.key, session, "shutdown_request", { restart: false }));
   } finally {

@@ -24,7 +24,14 @@ function notebook(lesson) {
   for (const step of lesson.steps) {
     const text = `${step.note ? step.note + "\n\n" : ""}**Python**\n\n\`\`\`python\n${step.python}\n\`\`\``;
     cells.push({ cell_type: "markdown", id: id(lesson.file), metadata: {}, source: lines(text) });
-    cells.push({ cell_type: "code", id: id(lesson.file), metadata: {}, execution_count: null, outputs: [], source: lines(step.ts) });
+    cells.push({
+      cell_type: "code",
+      id: id(lesson.file),
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source: lines(step.ts),
+    });
   }
   return {
     cells,
@@ -39,7 +46,9 @@ function notebook(lesson) {
 
 function kernelspecPath() {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), "threadlab-kernelspec-"));
-  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "install", "--prefix", prefix], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(r.stderr);
   return path.join(prefix, "share", "jupyter");
 }

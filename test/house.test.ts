@@ -48,7 +48,11 @@ function valueImports(file: string): string[] {
     if (ts.isImportDeclaration(node) && !node.importClause?.isTypeOnly) {
       const named = node.importClause?.namedBindings;
       const allTypes =
-        named && ts.isNamedImports(named) && !node.importClause?.name && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly);
+        named &&
+        ts.isNamedImports(named) &&
+        !node.importClause?.name &&
+        named.elements.length > 0 &&
+        named.elements.every((e) => e.isTypeOnly);
       if (!allTypes) specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && !node.isTypeOnly) {
       specifiers.push((node.moduleSpecifier as ts.StringLiteral).text);
@@ -56,7 +60,8 @@ function valueImports(file: string): string[] {
       ts.isCallExpression(node) &&
       node.arguments.length === 1 &&
       ts.isStringLiteral(node.arguments[0]) &&
-      ((ts.isIdentifier(node.expression) && node.expression.text === "require") || node.expression.kind === ts.SyntaxKind.ImportKeyword)
+      ((ts.isIdentifier(node.expression) && node.expression.text === "require") ||
+        node.expression.kind === ts.SyntaxKind.ImportKeyword)
     ) {
       specifiers.push(node.arguments[0].text);
     }

@@ -33,7 +33,6 @@ export interface ExecutorOptions {
   initargs?: unknown[];
 }
 
-
 let executors = 0;
 const live = new Set<ThreadPoolExecutor>();
 let exitHook = false;
@@ -56,7 +55,8 @@ export class ThreadPoolExecutor {
     if (typeof options !== "object" || options === null) throw argError("ThreadPoolExecutor()", "options", "an object", options);
     const cores = availableParallelism();
     const max = options.maxWorkers ?? Math.min(32, cores + 4);
-    if (typeof max !== "number" || !Number.isInteger(max)) throw argError("ThreadPoolExecutor()", "maxWorkers", "a whole number", max);
+    if (typeof max !== "number" || !Number.isInteger(max))
+      throw argError("ThreadPoolExecutor()", "maxWorkers", "a whole number", max);
     if (max <= 0) throw new ValueError("max_workers must be greater than 0");
     if (options.initializer !== undefined && options.initializer !== null && typeof options.initializer !== "function") {
       throw new TypeError("initializer must be a callable");
@@ -168,7 +168,12 @@ export class ThreadPoolExecutor {
     }
     if (this.#threads.length >= this.maxWorkers) return;
     const ready = Atomics.load(this.#counters, READY);
-    const t = new Thread({ target: executorThread, args: [this.#name, this.#counters.buffer], name: `${this.#prefix}_${this.#threads.length}`, daemon: false });
+    const t = new Thread({
+      target: executorThread,
+      args: [this.#name, this.#counters.buffer],
+      name: `${this.#prefix}_${this.#threads.length}`,
+      daemon: false,
+    });
     t.start();
     this.#threads.push(t);
     // The new thread must be listening before a call is sent, or it would never see it.

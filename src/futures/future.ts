@@ -26,7 +26,7 @@ const MAX_RESULT = 64 * 1024 * 1024; // reserved address space only; pages are u
 export class Future<T = unknown> {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #w: Int32Array;
-  readonly #callbacks: Array<(f: Future<any>) => void> = [];  
+  readonly #callbacks: Array<(f: Future<any>) => void> = [];
   #watching = false;
 
   constructor(sab?: SharedArrayBuffer) {
@@ -156,7 +156,8 @@ export class Future<T = unknown> {
 
   /** @internal */
   setException(err: unknown): void {
-    const e = err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { name: "Error", message: String(err) };
+    const e =
+      err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { name: "Error", message: String(err) };
     this.#finish(serialize(e), true);
   }
 

@@ -45,7 +45,7 @@ export class OutputRing {
     try {
       // A text larger than the ring goes in several records, all under this one hold of the lock.
       const max = (RING_CAPACITY >> 2) - RECORD_HEADER;
-      for (let at = 0; at < text.length; ) {
+      for (let at = 0; at < text.length;) {
         let end = Math.min(text.length, at + Math.floor(max / 3));
         const code = text.charCodeAt(end - 1);
         if (end < text.length && code >= 0xd800 && code <= 0xdbff) end--; // keep surrogate pairs whole

@@ -39,6 +39,4 @@ export function writeTerminal(stream: Stream, data: string | Uint8Array): void {
   }
 }
 
-
-
 registerSinkKind("terminal", () => ({ write: writeTerminal }));

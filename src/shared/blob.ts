@@ -22,7 +22,13 @@ export function findUnstorable(value: unknown): { kind: "handle" | "function" | 
     if (typeof v === "symbol") return { kind: "symbol", name: String(v) };
     if (!v || typeof v !== "object" || seen.has(v)) return undefined;
     seen.add(v);
-    const parts = Array.isArray(v) ? v : v instanceof Map ? [...v.keys(), ...v.values()] : v instanceof Set ? [...v] : Object.values(v);
+    const parts = Array.isArray(v)
+      ? v
+      : v instanceof Map
+        ? [...v.keys(), ...v.values()]
+        : v instanceof Set
+          ? [...v]
+          : Object.values(v);
     for (const x of parts) {
       const found = walk(x);
       if (found) return found;
@@ -35,8 +41,10 @@ export function findUnstorable(value: unknown): { kind: "handle" | "function" | 
 /** Refuses what cannot be stored as plain data, saying what it was. */
 export function toRecord(value: unknown, where: string): Uint8Array {
   const bad = findUnstorable(value);
-  if (bad?.kind === "handle") throw new DataCloneError(`${where}: a threadlab object cannot be stored here yet; share it by name or pass it in args`);
-  if (bad?.kind === "function") throw new DataCloneError(`${where}: a function cannot be stored (${bad.name || "anonymous"}); store plain data`);
+  if (bad?.kind === "handle")
+    throw new DataCloneError(`${where}: a threadlab object cannot be stored here yet; share it by name or pass it in args`);
+  if (bad?.kind === "function")
+    throw new DataCloneError(`${where}: a function cannot be stored (${bad.name || "anonymous"}); store plain data`);
   if (bad?.kind === "symbol") throw new DataCloneError(`${where}: a symbol cannot be stored`);
   try {
     return serialize(value);
@@ -64,7 +72,10 @@ export class SharedBlob<T> {
   }
 
   static create<T>(initial: T, maxBytes: number): SharedBlob<T> {
-    return new SharedBlob<T>({ sab: growableBuffer(HEADER, HEADER + maxBytes), lock: { sab: new SharedArrayBuffer(4), offset: 0 } }, initial);
+    return new SharedBlob<T>(
+      { sab: growableBuffer(HEADER, HEADER + maxBytes), lock: { sab: new SharedArrayBuffer(4), offset: 0 } },
+      initial,
+    );
   }
 
   /** Reads the current value (a fresh copy). Call with the lock held, or accept a snapshot. */
@@ -92,7 +103,9 @@ export class SharedBlob<T> {
   #write(bytes: Uint8Array): void {
     const sab = this.state.sab;
     if (HEADER + bytes.length > maxBytesOf(sab)) {
-      throw new DataCloneError(`the data no longer fits its shared memory (${bytes.length} bytes; capacityBytes is ${maxBytesOf(sab) - HEADER})`);
+      throw new DataCloneError(
+        `the data no longer fits its shared memory (${bytes.length} bytes; capacityBytes is ${maxBytesOf(sab) - HEADER})`,
+      );
     }
     ensureBytes(sab, HEADER + bytes.length);
     new Uint8Array(sab, HEADER, bytes.length).set(bytes);

@@ -156,7 +156,8 @@ export class SharedList<T = unknown> {
 type Key = string | number | boolean | bigint;
 
 function checkKey(key: unknown): Key {
-  if (!["string", "number", "boolean", "bigint"].includes(typeof key)) throw argError("SharedDict", "key", "a string, number, boolean or bigint", key);
+  if (!["string", "number", "boolean", "bigint"].includes(typeof key))
+    throw argError("SharedDict", "key", "a string, number, boolean or bigint", key);
   return key as Key;
 }
 

@@ -60,7 +60,8 @@ export function pyCompare(a: unknown, b: unknown): number {
     }
     return a.length - b.length;
   }
-  if ((typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint")) return a < b ? -1 : a > b ? 1 : 0;
+  if ((typeof a === "number" || typeof a === "bigint") && (typeof b === "number" || typeof b === "bigint"))
+    return a < b ? -1 : a > b ? 1 : 0;
   if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
   throw new TypeError(`'<' not supported between ${typeof a} and ${typeof b} items in a PriorityQueue`);
 }
@@ -88,9 +89,11 @@ export class Queue<T = unknown> {
       this.#allDone = revive(state.allDone) as Condition;
       return;
     }
-    if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) throw argError(`${new.target.name}()`, "maxsize", "a whole number", maxsize);
+    if (typeof maxsize !== "number" || !Number.isInteger(maxsize))
+      throw argError(`${new.target.name}()`, "maxsize", "a whole number", maxsize);
     const cap = options.capacityBytes ?? 1 << 20;
-    if (!Number.isInteger(cap) || cap < 64) throw argError(`${new.target.name}()`, "capacityBytes", "a whole number of at least 64", cap);
+    if (!Number.isInteger(cap) || cap < 64)
+      throw argError(`${new.target.name}()`, "capacityBytes", "a whole number of at least 64", cap);
     const sab = new SharedArrayBuffer(HEADER + cap);
     this.#w = new Int32Array(sab, 0, 8);
     this.#bytes = new Uint8Array(sab, HEADER);
@@ -136,7 +139,9 @@ export class Queue<T = unknown> {
   put(item: T, block = true, timeout: number | null = null): void {
     const record = this.#encode(item);
     if (record.length + 4 > this.#bytes.length) {
-      throw new ValueError(`item too large for this queue's memory (${record.length} bytes; capacityBytes is ${this.#bytes.length})`);
+      throw new ValueError(
+        `item too large for this queue's memory (${record.length} bytes; capacityBytes is ${this.#bytes.length})`,
+      );
     }
     const end = this.#deadline(block, timeout);
     this.#mutex.acquire();
@@ -277,8 +282,12 @@ export class Queue<T = unknown> {
     }
     if (item === null || item === undefined) return Uint8Array.of(item === null ? TAG_NULL : TAG_UNDEFINED);
     const bad = findUnstorable(item);
-    if (bad?.kind === "handle") throw new DataCloneError("a threadlab object cannot be put in a queue yet: pass it to the thread in args, or share it by name");
-    if (bad?.kind === "function") throw new DataCloneError(`cannot put a function in a queue: ${bad.name || "anonymous function"}`);
+    if (bad?.kind === "handle")
+      throw new DataCloneError(
+        "a threadlab object cannot be put in a queue yet: pass it to the thread in args, or share it by name",
+      );
+    if (bad?.kind === "function")
+      throw new DataCloneError(`cannot put a function in a queue: ${bad.name || "anonymous function"}`);
     let body: Uint8Array;
     try {
       body = serialize(item);
@@ -310,7 +319,7 @@ export class Queue<T = unknown> {
     let item = this.#decodeRecord(4, length);
     if (kind !== FIFO) {
       // LIFO takes the last record, the priority queue the smallest: walk them all.
-      for (let next = 4 + length; next < used; ) {
+      for (let next = 4 + length; next < used;) {
         const len = view.getUint32(next, true);
         if (kind === LIFO) {
           at = next;
@@ -376,7 +385,11 @@ export class SimpleQueue<T = unknown> extends Queue<T> {
   }
 }
 
-for (const [name, Cls] of [["Queue", Queue], ["LifoQueue", LifoQueue], ["PriorityQueue", PriorityQueue]] as const) {
+for (const [name, Cls] of [
+  ["Queue", Queue],
+  ["LifoQueue", LifoQueue],
+  ["PriorityQueue", PriorityQueue],
+] as const) {
   registerHandleType(name, (s) => new Cls(0, {}, s as QueueState));
 }
 registerHandleType("SimpleQueue", (s) => new SimpleQueue({}, s as QueueState));

@@ -108,7 +108,11 @@ export class Value<T extends Typecode = Typecode> {
     if (state) this.#state = state;
     else {
       const bytes = this.#info.ctor.BYTES_PER_ELEMENT;
-      this.#state = { typecode, sab: new SharedArrayBuffer(Math.max(bytes, 4) + 4), lock: { sab: new SharedArrayBuffer(4), offset: 0 } };
+      this.#state = {
+        typecode,
+        sab: new SharedArrayBuffer(Math.max(bytes, 4) + 4),
+        lock: { sab: new SharedArrayBuffer(4), offset: 0 },
+      };
     }
     this.#array = new this.#info.ctor(this.#state.sab as unknown as ArrayBuffer, 0, 1) as never;
     if (!state && value !== undefined) this.value = value as ValueOf<T>;
@@ -234,7 +238,8 @@ export class SharedArray<T extends Typecode = Typecode> {
       ownKeys: () => [...Array.from({ length }, (_, i) => String(i)), "length"],
       getOwnPropertyDescriptor(target, key) {
         const i = index(key);
-        if (i !== undefined && i >= 0 && i < length) return { value: array[i], writable: true, enumerable: true, configurable: true };
+        if (i !== undefined && i >= 0 && i < length)
+          return { value: array[i], writable: true, enumerable: true, configurable: true };
         return Reflect.getOwnPropertyDescriptor(target, key);
       },
     });

@@ -48,9 +48,11 @@ export class Barrier {
       this.#action = null;
       return;
     }
-    if (typeof parties !== "number" || !Number.isInteger(parties)) throw argError("Barrier()", "parties", "a whole number", parties);
+    if (typeof parties !== "number" || !Number.isInteger(parties))
+      throw argError("Barrier()", "parties", "a whole number", parties);
     if (parties < 1) throw new ValueError("parties must be >= 1");
-    if (action !== undefined && action !== null && typeof action !== "function") throw argError("Barrier()", "action", "a function", action);
+    if (action !== undefined && action !== null && typeof action !== "function")
+      throw argError("Barrier()", "action", "a function", action);
     const t = checkTimeout("Barrier()", timeout, true);
     this.#w = new Int32Array(new SharedArrayBuffer(16));
     Atomics.store(this.#w, PARTIES, parties);
@@ -164,7 +166,14 @@ export class Barrier {
 
   /** @internal */
   [HANDLE](): Handle {
-    return { type: "Barrier", state: { sab: this.#w.buffer as SharedArrayBuffer, cond: this.#cond[HANDLE](), action: this.#program } satisfies BarrierState };
+    return {
+      type: "Barrier",
+      state: {
+        sab: this.#w.buffer as SharedArrayBuffer,
+        cond: this.#cond[HANDLE](),
+        action: this.#program,
+      } satisfies BarrierState,
+    };
   }
 }
 

@@ -30,7 +30,8 @@ export class Semaphore {
       this.cond = state.cond;
       return;
     }
-    if (typeof value !== "number" || !Number.isInteger(value)) throw argError(`${new.target.name}()`, "value", "a whole number", value);
+    if (typeof value !== "number" || !Number.isInteger(value))
+      throw argError(`${new.target.name}()`, "value", "a whole number", value);
     if (value < 0) throw new ValueError("semaphore initial value must be >= 0");
     this.words = new Int32Array(new SharedArrayBuffer(8));
     Atomics.store(this.words, VALUE, value);
@@ -45,7 +46,8 @@ export class Semaphore {
    */
   acquire(blocking = true, timeout: number | null = null): boolean {
     if (typeof blocking !== "boolean") throw argError("acquire()", "blocking", "a boolean", blocking);
-    if (!blocking && timeout !== null && timeout !== undefined) throw new ValueError("can't specify timeout for non-blocking acquire");
+    if (!blocking && timeout !== null && timeout !== undefined)
+      throw new ValueError("can't specify timeout for non-blocking acquire");
     const end = deadline(checkTimeout("acquire()", timeout, true));
     return this.cond.with(() => {
       while (Atomics.load(this.words, VALUE) === 0) {

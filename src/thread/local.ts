@@ -77,7 +77,7 @@ function inspectOwn(attrs: Map<string | symbol, unknown> | undefined): string {
  * for this thread only. Share the same `local` with threads (by name, or as an
  * argument); each of them starts with no attributes.
  */
- 
+
 export class local {
   [name: string]: any;
   /** `<threadlab.local object ID>`. */

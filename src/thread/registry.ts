@@ -28,7 +28,7 @@ export function allocSlot(ident: number, name: string, daemon: boolean): SlotRef
     const i = slot * T.STRIDE;
     const cur = Atomics.load(s.threads, i + T.STATE);
     if (cur & 1) continue;
-    const word = ((cur >>> 1) + 1) << 1 | 1;
+    const word = (((cur >>> 1) + 1) << 1) | 1;
     if (Atomics.compareExchange(s.threads, i + T.STATE, cur, word) !== cur) continue;
     hint = slot + 1;
     Atomics.store(s.threads, i + T.IDENT, ident);

@@ -365,7 +365,11 @@ export function enumerate(): Thread[] {
   const out: Thread[] = [mainThread()];
   for (const info of aliveSlots()) {
     if (info.ident === current?.ident) out.push(current);
-    else out.push(objects.get(info.ident) ?? Thread.view({ ref: info, ident: info.ident, name: info.name, daemon: info.daemon, worker: info.worker }));
+    else
+      out.push(
+        objects.get(info.ident) ??
+          Thread.view({ ref: info, ident: info.ident, name: info.name, daemon: info.daemon, worker: info.worker }),
+      );
   }
   return out;
 }

@@ -27,7 +27,8 @@ const CLONEABLE_PROTOTYPES = new Set<object | null>([
 const TypedArrayProto = Object.getPrototypeOf(Int8Array.prototype) as object;
 /** The prototype of `v`, typed. */
 const protoOf = (v: object) => Object.getPrototypeOf(v) as object | null;
-const isTypedArrayProto = (proto: object | null) => proto !== null && (proto === TypedArrayProto || protoOf(proto) === TypedArrayProto);
+const isTypedArrayProto = (proto: object | null) =>
+  proto !== null && (proto === TypedArrayProto || protoOf(proto) === TypedArrayProto);
 
 /**
  * Encodes `value` for postMessage: threadlab objects become handle records,
@@ -164,7 +165,8 @@ const DATE_WRITES = /^set/;
 export function frozenView(value: unknown, what: string, path = what): unknown {
   if (typeof value !== "object" || value === null || isShareable(value)) return value;
   // Shared memory is shared on purpose: a write to it reaches every thread, so it is not frozen.
-  if (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer)) return value;
+  if (value instanceof SharedArrayBuffer || (ArrayBuffer.isView(value) && value.buffer instanceof SharedArrayBuffer))
+    return value;
   if (isTypedArrayProto(protoOf(value))) {
     return new Proxy(value, typedArrayTraps(what, path));
   }

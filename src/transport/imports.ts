@@ -49,7 +49,11 @@ export function callerLookup(): () => string | undefined {
 
 /** What tsc names the variable for an import of `specifier`, without the `_N` suffix. */
 function compiledBase(specifier: string): string {
-  const base = specifier.replace(/\/+$/, "").split("/").pop()!.replace(/\.[cm]?[jt]sx?$/, "");
+  const base = specifier
+    .replace(/\/+$/, "")
+    .split("/")
+    .pop()!
+    .replace(/\.[cm]?[jt]sx?$/, "");
   return base.replace(/^(\d)/, "_$1").replace(/[^A-Za-z0-9_$]/g, "_");
 }
 
@@ -109,7 +113,11 @@ export function parseImports(text: string, file: string): Map<string, ImportedNa
     let named: Array<[string, string]> = [];
     const braces = /\{([^}]*)\}/.exec(clause);
     if (braces) named = parseNamed(braces[1]);
-    const rest = clause.replace(/\{[^}]*\}/, "").split(",").map((s) => s.trim()).filter(Boolean);
+    const rest = clause
+      .replace(/\{[^}]*\}/, "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const r of rest) {
       const s = /^\*\s+as\s+([\w$]+)$/.exec(r);
       if (s) star = s[1];

@@ -30,7 +30,10 @@ export function runFactory(code: string, values: unknown[]): unknown {
   let factory = factories.get(code);
   if (!factory) {
     if (factories.size > 200) factories.clear();
-    factory = vm.compileFunction(code, ["__values", "__frozen"], { filename: "<thread>" }) as (v: unknown[], f: unknown) => unknown;
+    factory = vm.compileFunction(code, ["__values", "__frozen"], { filename: "<thread>" }) as (
+      v: unknown[],
+      f: unknown,
+    ) => unknown;
     factories.set(code, factory);
   }
   return factory(values, frozenView);

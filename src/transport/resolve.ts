@@ -76,28 +76,62 @@ export function share(names: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(names)) shared.set(k, v);
 }
 
-
 const NODE_GLOBALS = [
-  "global", "globalThis", "process", "Buffer", "console", "setTimeout", "clearTimeout", "setInterval",
-  "clearInterval", "setImmediate", "clearImmediate", "queueMicrotask", "structuredClone", "URL",
-  "URLSearchParams", "TextEncoder", "TextDecoder", "AbortController", "AbortSignal", "EventTarget", "Event",
-  "MessageChannel", "MessagePort", "MessageEvent", "BroadcastChannel", "Blob", "performance", "fetch",
-  "Headers", "Request", "Response", "FormData", "atob", "btoa", "crypto", "DOMException", "navigator",
-  "WebAssembly", "CustomEvent", "File", "CompressionStream", "DecompressionStream", "ReadableStream",
-  "WritableStream", "TransformStream", "WebSocket",
+  "global",
+  "globalThis",
+  "process",
+  "Buffer",
+  "console",
+  "setTimeout",
+  "clearTimeout",
+  "setInterval",
+  "clearInterval",
+  "setImmediate",
+  "clearImmediate",
+  "queueMicrotask",
+  "structuredClone",
+  "URL",
+  "URLSearchParams",
+  "TextEncoder",
+  "TextDecoder",
+  "AbortController",
+  "AbortSignal",
+  "EventTarget",
+  "Event",
+  "MessageChannel",
+  "MessagePort",
+  "MessageEvent",
+  "BroadcastChannel",
+  "Blob",
+  "performance",
+  "fetch",
+  "Headers",
+  "Request",
+  "Response",
+  "FormData",
+  "atob",
+  "btoa",
+  "crypto",
+  "DOMException",
+  "navigator",
+  "WebAssembly",
+  "CustomEvent",
+  "File",
+  "CompressionStream",
+  "DecompressionStream",
+  "ReadableStream",
+  "WritableStream",
+  "TransformStream",
+  "WebSocket",
 ];
 let globalNames: Set<string> | undefined;
 function isGlobal(name: string): boolean {
-  globalNames ??= new Set([
-    ...Object.getOwnPropertyNames(vm.runInNewContext("globalThis")),
-    ...NODE_GLOBALS,
-  ]);
+  globalNames ??= new Set([...Object.getOwnPropertyNames(vm.runInNewContext("globalThis")), ...NODE_GLOBALS]);
   return globalNames.has(name);
 }
 
 let helpers: Record<string, unknown> | undefined;
 function isHelper(name: string): boolean {
-   
   helpers ??= require("tslib") as Record<string, unknown>;
   return name.startsWith("__") && typeof helpers[name] === "function";
 }

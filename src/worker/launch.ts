@@ -15,8 +15,7 @@ if (isPoolOwner) {
   // threads a program starts find workers ready (a worker takes ~15-30 ms to boot) and run
   // side by side from the start. Idle workers never keep the process alive.
   if (process.env.THREADLAB_LAZY_POOL !== "1") pool.warm();
-}
-else setLauncher({ launch: (task) => void parentPort!.postMessage({ type: "start", task } satisfies ToSupervisor) });
+} else setLauncher({ launch: (task) => void parentPort!.postMessage({ type: "start", task } satisfies ToSupervisor) });
 
 /**
  * Does on demand what the end of a script does: waits for every non-daemon

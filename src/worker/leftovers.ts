@@ -36,10 +36,13 @@ export function trackTimers(): void {
   }) as typeof setInterval;
   globalThis.setImmediate = Object.assign(
     (fn: (...a: unknown[]) => void, ...args: unknown[]) => {
-      const t = realSetImmediate((...a: unknown[]) => {
-        timers.delete(t);
-        fn(...a);
-      }, ...args);
+      const t = realSetImmediate(
+        (...a: unknown[]) => {
+          timers.delete(t);
+          fn(...a);
+        },
+        ...args,
+      );
       timers.add(t);
       return t;
     },

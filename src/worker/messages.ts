@@ -9,6 +9,4 @@ export type ToSupervisor =
   | { type: "start"; task: Task }; // a thread starts a thread: place this task
 
 /** Supervisor → main (on the control port). */
-export type ToMain =
-  | { type: "port"; index: number; gen: number; port: MessagePort }
-  | { type: "done"; count: number };
+export type ToMain = { type: "port"; index: number; gen: number; port: MessagePort } | { type: "done"; count: number };

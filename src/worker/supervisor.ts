@@ -101,7 +101,12 @@ function onWorkerMessage(msg: ToSupervisor): void {
 /** Prints why a thread ended abnormally to the thread's own stderr, as the excepthook would. */
 function report(task: Pick<Task, "name" | "sink">, err: Error): void {
   try {
-    const excepthookArgs = { excType: err.constructor?.name ?? "Error", excValue: err, excTraceback: err.stack ?? null, thread: { name: task.name } };
+    const excepthookArgs = {
+      excType: err.constructor?.name ?? "Error",
+      excValue: err,
+      excTraceback: err.stack ?? null,
+      thread: { name: task.name },
+    };
     openSink(task.sink).write("stderr", formatException(excepthookArgs));
   } catch {
     /* the sink is gone too: nothing left to tell */

@@ -262,11 +262,7 @@ describe("the tutorial's scripts", () => {
     const all = texts(r);
     expect(all.filter((t) => t.startsWith("exiter: "))).toEqual(["exiter: line 1", "exiter: line 2", "exiter: line 3"]);
     expect(all).toContain("thrower: about to throw");
-    expect(all.slice(-3)).toEqual([
-      "main: exiter alive after join: false",
-      "main: thrower alive after join: false",
-      "main done",
-    ]);
+    expect(all.slice(-3)).toEqual(["main: exiter alive after join: false", "main: thrower alive after join: false", "main done"]);
     expect(all).toHaveLength(7);
     // The default excepthook: "Exception in thread NAME:" and the error, on stderr, for the thread that threw.
     expect(r.stderr).toMatch(/^Exception in thread thrower:\nError: boom from thrower\n/m);

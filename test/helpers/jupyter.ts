@@ -17,7 +17,8 @@ const ROOT = path.join(__dirname, "..", "..");
 
 export function jupyterMissing(): string | undefined {
   if (existsSync(JUPYTER)) return undefined;
-  const how = "install it with: apt-get install -y jupyter-notebook python3-jupyter-kernel-test python3-nbclient python3-nbconvert";
+  const how =
+    "install it with: apt-get install -y jupyter-notebook python3-jupyter-kernel-test python3-nbclient python3-nbconvert";
   if (process.env.CI) throw new Error(`Jupyter is required in CI but ${JUPYTER} is missing; ${how}`);
   return `skipped: Jupyter is not installed (${JUPYTER}); ${how}`;
 }
@@ -32,7 +33,9 @@ export interface Server {
 /** Installs the kernelspec into a temporary prefix; returns JUPYTER_PATH for it. */
 export function installKernelspec(): string {
   const prefix = mkdtempSync(path.join(os.tmpdir(), "threadlab-kernelspec-"));
-  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "install", "--prefix", prefix], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "install", "--prefix", prefix], {
+    encoding: "utf8",
+  });
   if (r.status !== 0) throw new Error(`threadlab install failed: ${r.stderr}`);
   return path.join(prefix, "share", "jupyter");
 }
@@ -42,9 +45,25 @@ export async function startServer(dir = mkdtempSync(path.join(os.tmpdir(), "thre
   const token = Math.random().toString(36).slice(2);
   const child: ChildProcess = spawn(
     JUPYTER,
-    ["--no-browser", "--allow-root", `--port=${await freePort()}`, `--NotebookApp.token=${token}`, "--NotebookApp.port_retries=50", `--notebook-dir=${dir}`, "--ip=127.0.0.1"],
+    [
+      "--no-browser",
+      "--allow-root",
+      `--port=${await freePort()}`,
+      `--NotebookApp.token=${token}`,
+      "--NotebookApp.port_retries=50",
+      `--notebook-dir=${dir}`,
+      "--ip=127.0.0.1",
+    ],
     // Each kernel worker's heap is capped, so that the out-of-memory test is quick.
-    { env: { ...process.env, THREADLAB_WORKER_MAX_OLD_MB: "256", JUPYTER_PATH: jupyterPath, JUPYTER_RUNTIME_DIR: mkdtempSync(path.join(os.tmpdir(), "jrt-")) }, stdio: ["ignore", "pipe", "pipe"] },
+    {
+      env: {
+        ...process.env,
+        THREADLAB_WORKER_MAX_OLD_MB: "256",
+        JUPYTER_PATH: jupyterPath,
+        JUPYTER_RUNTIME_DIR: mkdtempSync(path.join(os.tmpdir(), "jrt-")),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   const baseUrl = await new Promise<string>((resolve, reject) => {
     let log = "";
@@ -67,7 +86,13 @@ export async function startServer(dir = mkdtempSync(path.join(os.tmpdir(), "thre
     }
     child.on("exit", (code) => reject(new Error(`jupyter notebook exited (${code}):\n${log}`)));
   });
-  const settings = ServerConnection.makeSettings({ baseUrl, wsUrl: baseUrl.replace(/^http/, "ws"), token, WebSocket: WebSocket as never, appendToken: true });
+  const settings = ServerConnection.makeSettings({
+    baseUrl,
+    wsUrl: baseUrl.replace(/^http/, "ws"),
+    token,
+    WebSocket: WebSocket as never,
+    appendToken: true,
+  });
   return {
     settings,
     prefix: jupyterPath,
@@ -83,7 +108,7 @@ export interface Recorded {
   at: number;
   parent: string;
   type: string;
-  content: any;  
+  content: any;
 }
 
 /** A kernel and every IOPub message it sends, with arrival times. */
@@ -117,7 +142,7 @@ export class KernelSession {
   async run(code: string): Promise<{ id: string; reply: KernelMessage.IExecuteReplyMsg }> {
     const future = this.kernel.requestExecute({ code, allow_stdin: false, store_history: true });
     const id = future.msg.header.msg_id;
-    const reply = (await future.done);
+    const reply = await future.done;
     await this.idle(id);
     return { id, reply };
   }
@@ -131,12 +156,17 @@ export class KernelSession {
 
   /** Waits for the kernel's "idle" status for request `id` (its outputs have all been sent then). */
   idle(id: string): Promise<void> {
-    return this.waitFor(() => this.messages.some((m) => m.parent === id && m.type === "status" && m.content.execution_state === "idle"));
+    return this.waitFor(() =>
+      this.messages.some((m) => m.parent === id && m.type === "status" && m.content.execution_state === "idle"),
+    );
   }
 
   /** The stream text the cell `id` received, by stream name. */
   text(id: string, name: "stdout" | "stderr" = "stdout"): string {
-    return this.messages.filter((m) => m.parent === id && m.type === "stream" && m.content.name === name).map((m) => m.content.text).join("");
+    return this.messages
+      .filter((m) => m.parent === id && m.type === "stream" && m.content.name === name)
+      .map((m) => m.content.text)
+      .join("");
   }
 
   of(id: string, type: string): Recorded[] {

@@ -48,7 +48,9 @@ export function runFile(
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`script ${file} did not finish in ${options.timeoutMs ?? 30000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(`script ${file} did not finish in ${options.timeoutMs ?? 30000} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
     }, options.timeoutMs ?? 30000);
     child.on("close", (code, signal) => {
       clearTimeout(timer);

@@ -22,18 +22,22 @@ function suiteMissing(): string | undefined {
 const missing = suiteMissing();
 if (missing) process.stderr.write(`test/kernel/conformance.test.ts: ${missing}\n`);
 
-(missing ? test.skip : test)("jupyter_kernel_test passes", () => {
-  const r = spawnSync(PYTHON, ["-m", "unittest", "-v", "conformance"], {
-    cwd: __dirname,
-    env: { ...process.env, JUPYTER_PATH: installKernelspec() },
-    encoding: "utf8",
-    timeout: 300000,
-  });
-  const out = `${r.stdout}\n${r.stderr}`;
-  if (r.status !== 0) throw new Error(`the conformance suite failed:\n${out}`);
-  // Every test the suite has ran, and only the two the kernel has no feature for were skipped.
-  const passed = out.match(/\.\.\. ok$/gm) ?? [];
-  const skipped = out.match(/^(test_\w+).*\.\.\. skipped/gm) ?? [];
-  expect(passed.length).toBe(10);
-  expect(skipped.map((s) => s.split(" ")[0]).sort()).toEqual(["test_clear_output", "test_pager"]);
-}, 320000);
+(missing ? test.skip : test)(
+  "jupyter_kernel_test passes",
+  () => {
+    const r = spawnSync(PYTHON, ["-m", "unittest", "-v", "conformance"], {
+      cwd: __dirname,
+      env: { ...process.env, JUPYTER_PATH: installKernelspec() },
+      encoding: "utf8",
+      timeout: 300000,
+    });
+    const out = `${r.stdout}\n${r.stderr}`;
+    if (r.status !== 0) throw new Error(`the conformance suite failed:\n${out}`);
+    // Every test the suite has ran, and only the two the kernel has no feature for were skipped.
+    const passed = out.match(/\.\.\. ok$/gm) ?? [];
+    const skipped = out.match(/^(test_\w+).*\.\.\. skipped/gm) ?? [];
+    expect(passed.length).toBe(10);
+    expect(skipped.map((s) => s.split(" ")[0]).sort()).toEqual(["test_clear_output", "test_pager"]);
+  },
+  320000,
+);

@@ -116,7 +116,9 @@ ft.join();`);
   });
 
   test("notebook names reach threads: functions from earlier cells, data as frozen copies, locks shared", async () => {
-    await k.run(`function double(x: number) { return x * 2; }\nconst settings = { factor: 3 };\nconst shared = new Value("i", 0);`);
+    await k.run(
+      `function double(x: number) { return x * 2; }\nconst settings = { factor: 3 };\nconst shared = new Value("i", 0);`,
+    );
     const b = await k.run(`
 function useAll() { shared.value = double(settings.factor); print("got", shared.value); }
 const ut = new Thread({ target: useAll });

@@ -11,7 +11,7 @@ import * as zmq from "zeromq";
 import { newConnectionFile } from "../../kernel/run-notebooks";
 import { decode, encode } from "../../kernel/wire";
 // The built installer: kernel.json points at dist/kernel/cli.js next to it.
- 
+
 const { kernelsDir, install } = require("../../dist/kernel/install") as typeof import("../../kernel/install");
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -19,7 +19,9 @@ const ROOT = path.join(__dirname, "..", "..");
 test("kernel_info is answered during start-up, then cells run", async () => {
   const { conn, file } = await newConnectionFile();
   const started = Date.now();
-  const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "kernel", "-f", file], { stdio: "ignore" });
+  const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "kernel", "-f", file], {
+    stdio: "ignore",
+  });
   const shell = new zmq.Dealer({ receiveTimeout: 200 });
   shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
   try {
@@ -28,7 +30,7 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     let reply;
     for (let tries = 0; !reply && tries < 150; tries++) {
       try {
-        reply = decode(conn.key, (await shell.receive()));
+        reply = decode(conn.key, await shell.receive());
       } catch {
         /* not yet */
       }
@@ -40,8 +42,16 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     // Answered by the I/O thread, before TypeScript (which takes seconds) is loaded.
     expect(answeredAfter).toBeLessThan(5000);
     shell.receiveTimeout = 60000;
-    await shell.send(encode(conn.key, "test", "execute_request", { code: "6 * 7", silent: false, store_history: true, user_expressions: {}, allow_stdin: false }));
-    const done = decode(conn.key, (await shell.receive()));
+    await shell.send(
+      encode(conn.key, "test", "execute_request", {
+        code: "6 * 7",
+        silent: false,
+        store_history: true,
+        user_expressions: {},
+        allow_stdin: false,
+      }),
+    );
+    const done = decode(conn.key, await shell.receive());
     expect(done.content.status).toBe("ok");
     await shell.send(encode(conn.key, "test", "shutdown_request", { restart: false }));
     await new Promise((r) => kernel.once("exit", r));

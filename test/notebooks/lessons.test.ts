@@ -8,9 +8,11 @@ import * as os from "os";
 import * as path from "path";
 import { jupyterMissing } from "../helpers/jupyter";
 
- 
-const build = require("../../notebooks/build.js") as { kernelspecPath(): string; execute(file: string, jupyterPath: string): number };
- 
+const build = require("../../notebooks/build.js") as {
+  kernelspecPath(): string;
+  execute(file: string, jupyterPath: string): number;
+};
+
 const lessons = require("../../notebooks/lessons.js") as Array<{ file: string }>;
 
 const NOTEBOOKS = path.join(__dirname, "..", "..", "notebooks");
@@ -46,7 +48,13 @@ const expected: Record<string, (out: string) => void> = {
   "01-basics.ipynb": (out) => expect(out).toBe("Hello, threads!\nthe thread has finished\nThread-1 (greet) false\n"),
   "02-full-example.ipynb": (out) => {
     const lines = out.trim().split("\n");
-    expect(lines.filter((l) => l.startsWith("counter:"))).toEqual(["counter: 1", "counter: 2", "counter: 3", "counter: 4", "counter: 5"]);
+    expect(lines.filter((l) => l.startsWith("counter:"))).toEqual([
+      "counter: 1",
+      "counter: 2",
+      "counter: 3",
+      "counter: 4",
+      "counter: 5",
+    ]);
     // The main thread printed while the counter ran: its lines sit between the counter's.
     const first = lines.indexOf("counter: 1");
     const last = lines.indexOf("counter: 5");
@@ -88,7 +96,10 @@ const expected: Record<string, (out: string) => void> = {
     expect(lines.filter((l) => l === "bought one; left: 0")).toHaveLength(3);
   },
   "08-producer-consumer.ipynb": (out) => {
-    const handled = out.split("\n").filter((l) => / handled \d$/.test(l)).map((l) => Number(l.slice(-1)));
+    const handled = out
+      .split("\n")
+      .filter((l) => / handled \d$/.test(l))
+      .map((l) => Number(l.slice(-1)));
     expect(handled.sort()).toEqual([0, 1, 2, 3, 4, 5]);
     expect(out.trim().split("\n").pop()).toBe("all items handled");
   },

@@ -49,7 +49,11 @@ describe("queue", () => {
     pq.put([2, "b"]);
     pq.put([1, "z"]);
     pq.put([1, "a"]);
-    expect([pq.get(), pq.get(), pq.get()]).toEqual([[1, "a"], [1, "z"], [2, "b"]]);
+    expect([pq.get(), pq.get(), pq.get()]).toEqual([
+      [1, "a"],
+      [1, "z"],
+      [2, "b"],
+    ]);
   });
 
   test("a producer and a consumer thread pass 10,000 items, in order, with nothing lost", () => {

@@ -37,7 +37,9 @@ describe("Value", () => {
 
   test("bad typecodes get the array module's message", () => {
     expect(() => new Value("x" as never)).toThrow("bad typecode (must be b, B, h, H, i, I, l, L, q, Q, f or d)");
-    expect(() => new Value(3 as never)).toThrow("Value() expected `typecode` to be a one-letter typecode string, got `3` (number)");
+    expect(() => new Value(3 as never)).toThrow(
+      "Value() expected `typecode` to be a one-letter typecode string, got `3` (number)",
+    );
   });
 
   test("getLock() is the same lock in every thread", () => {

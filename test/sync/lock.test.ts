@@ -112,9 +112,7 @@ describe("Lock", () => {
     expect(() => lock.acquire(true, -2)).toThrow("timeout value must be a non-negative number");
     expect(() => lock.acquire(true, 1e20)).toThrow(OverflowError);
     expect(() => lock.acquire(true, 1e20)).toThrow("timeout value is too large");
-    expect(() => lock.acquire("yes" as never)).toThrow(
-      'acquire() expected `blocking` to be a boolean, got `"yes"` (string)',
-    );
+    expect(() => lock.acquire("yes" as never)).toThrow('acquire() expected `blocking` to be a boolean, got `"yes"` (string)');
     expect(() => lock.acquire(true, "1" as never)).toThrow(
       'acquire() expected `timeout` to be a number of seconds or null, got `"1"` (string)',
     );

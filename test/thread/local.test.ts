@@ -45,7 +45,12 @@ describe("local", () => {
       ts.forEach((t) => t.start());
       ts.forEach((t) => t.join());
     }
-    expect(seen.toArray().sort()).toEqual(["a1: before=none after=a1", "a2: before=none after=a2", "b1: before=none after=b1", "b2: before=none after=b2"]);
+    expect(seen.toArray().sort()).toEqual([
+      "a1: before=none after=a1",
+      "a2: before=none after=a2",
+      "b1: before=none after=b1",
+      "b2: before=none after=b2",
+    ]);
     expect(data.value).toBe("main");
   });
 });

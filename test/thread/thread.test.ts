@@ -157,9 +157,7 @@ describe("Thread", () => {
   });
 
   test("bad arguments say what was expected and what came", () => {
-    expect(() => new Thread({ target: 5 as never })).toThrow(
-      "Thread() expected `target` to be a function, got `5` (number)",
-    );
+    expect(() => new Thread({ target: 5 as never })).toThrow("Thread() expected `target` to be a function, got `5` (number)");
     expect(() => new Thread({ target: noop, args: 3 as never })).toThrow(
       "Thread() expected `args` to be an array of arguments, got `3` (number)",
     );
@@ -206,7 +204,11 @@ describe("various ops under BoundedSemaphore(3) (test_threading.test_various_ops
     const mutex = new Lock();
     const running = new Value("i", 0);
     const most = new Value("i", 0);
-    const ts = Array.from({ length: 10 }, (_, i) => new Thread({ target: underSemaphore, args: [sema, mutex, running, most, 0.02 + (i % 3) * 0.01], name: `<thread ${i}>` }));
+    const ts = Array.from(
+      { length: 10 },
+      (_, i) =>
+        new Thread({ target: underSemaphore, args: [sema, mutex, running, most, 0.02 + (i % 3) * 0.01], name: `<thread ${i}>` }),
+    );
     for (const t of ts) {
       expect(t.ident).toBeNull();
       expect(String(t)).toMatch(/, initial\)>$/);

@@ -85,7 +85,9 @@ print("main still sees", JSON.stringify(config.names));
     expect(r.stdout).toContain("1: cannot change config.limit: config is a frozen copy");
     expect(r.stdout).toContain("2: cannot change config.table.set(): config is a frozen copy");
     expect(r.stdout).toContain('main still sees ["a"]');
-    expect(r.stderr).toMatch(/^Exception in thread writer:\nTypeError: cannot change config\.names\[1\]: config is a frozen copy/);
+    expect(r.stderr).toMatch(
+      /^Exception in thread writer:\nTypeError: cannot change config\.names\[1\]: config is a frozen copy/,
+    );
   });
 
   test("arguments are frozen copies too, except threadlab objects, which are shared", async () => {
@@ -176,7 +178,9 @@ for (const c of cases) { try { c(); print("no error"); } catch (e) { print(e.nam
 `,
     );
     const lines = r.stdout.trim().split("\n");
-    expect(lines[0]).toMatch(/^DataCloneError: cannot send the args of thread '.*'\[0\]\.cb to a thread: it is a function inside data/);
+    expect(lines[0]).toMatch(
+      /^DataCloneError: cannot send the args of thread '.*'\[0\]\.cb to a thread: it is a function inside data/,
+    );
     expect(lines[1]).toMatch(/^DataCloneError: cannot send the args of thread '.*'\[0\] to a thread: it is a Box instance/);
     expect(lines[2]).toMatch(/^TypeError: cannot send the target of thread .* it is a native or bound function/);
   });

@@ -38,7 +38,7 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     const answeredAfter = Date.now() - started;
     expect(reply?.header.msg_type).toBe("kernel_info_reply");
     expect(reply?.content.implementation).toBe("threadlab");
-    expect(reply?.content.language_info.name).toBe("typescript");
+    expect((reply?.content.language_info as { name: string }).name).toBe("typescript");
     // Answered by the I/O thread, before TypeScript (which takes seconds) is loaded.
     expect(answeredAfter).toBeLessThan(5000);
     shell.receiveTimeout = 60000;

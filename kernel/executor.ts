@@ -9,7 +9,15 @@ import * as path from "path";
 import { inspect } from "util";
 import * as vm from "vm";
 import type { Converter } from "tslab/dist/converter";
-import { isInternalFrame, parseImports } from "../src/host";
+import {
+  addScriptProvider,
+  installStackMapping,
+  isInternalFrame,
+  parseImports,
+  registerScriptMap,
+  type KnownScript,
+} from "../src/host";
+import { cellMap } from "./cell-map";
 import { forwardThreadlabTypes } from "./modules";
 import { noteCellImports, tslabGlobal } from "./notebook";
 
@@ -28,6 +36,10 @@ export interface Outcome {
 
 const cwd = process.cwd();
 let prevDecl = "";
+/** The cells run so far, as V8 compiled them: threads' functions are found in them, and their lines mapped. */
+const cells: KnownScript[] = [];
+addScriptProvider(() => cells);
+installStackMapping();
 let converter: Converter | undefined;
 
 function loadConverter(): Converter {
@@ -80,6 +92,10 @@ export async function runCell(code: string, filename: string, beforeRun: () => v
   }
   const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
   const wrapped = `${prefix}${converted.output}\n})(__tslab__.exports, __tslab__.require)`;
+  const map = cellMap(code, converted.output, prefix);
+  registerScriptMap(filename, map);
+  if (cells.length >= 500) cells.shift();
+  cells.push({ code: wrapped, file: filename, map });
   // The cell's declarations stand even if it fails part way, as in Python: what ran before the
   // error (or the interrupt) has been assigned, and later cells may use it.
   prevDecl = converted.declOutput ?? "";

@@ -13,6 +13,7 @@ import { KeyboardInterrupt } from "../src/errors";
 import {
   addMainWaitHook,
   addResolver,
+  addValueResolver,
   cellSink,
   OutputRing,
   patchWrite,
@@ -21,6 +22,7 @@ import {
   setSinkChooser,
   warm,
   type ImportedName,
+  type Resolved,
 } from "../src/host";
 import { cellRequire } from "./modules";
 
@@ -41,10 +43,22 @@ export function noteCellImports(imports: Map<string, ImportedName>): void {
   for (const [k, v] of imports) cellImports.set(k, v);
 }
 
-function notebookNames(name: string): ReturnType<Parameters<typeof addResolver>[0]> {
+/** The notebook's top-level names, as a cell's code reads them: each member used travels by itself. */
+function notebookMembers(exports: Record<string, unknown>): Resolved {
+  return { members: (prop) => (prop in exports ? { value: exports[prop] } : undefined) };
+}
+
+/** A cell's `exports` (the notebook's names), found in a function's scope. */
+function notebookExports(value: unknown): Resolved | undefined {
+  const exports = tslabGlobal()?.exports;
+  return exports && value === exports ? notebookMembers(exports) : undefined;
+}
+
+/** Names no scope of a function holds: the notebook's top-level names and the cells' imports. */
+function notebookNames(name: string): Resolved | undefined {
   const exports = tslabGlobal()?.exports;
   if (!exports) return undefined;
-  if (name === "exports") return { members: (prop) => (prop in exports ? { value: exports[prop] } : undefined) };
+  if (name === "exports") return notebookMembers(exports);
   if (Object.prototype.hasOwnProperty.call(exports, name)) return { value: exports[name] };
   const imported = cellImports.get(name);
   if (imported)
@@ -79,6 +93,7 @@ export function wireNotebook(w: NotebookWiring, cwd: string): void {
   setOutputRing(w.ring.sab);
   warm();
   setSinkChooser(() => cellSink(w.cell()));
+  addValueResolver(notebookExports);
   addResolver(notebookNames);
   addMainWaitHook(() => {
     if (Atomics.compareExchange(w.interrupt, 0, 1, 0) === 1) throw new KeyboardInterrupt("");

@@ -5,7 +5,7 @@
  * ends the wait), and the shared ring that carries output to the host's I/O
  * thread. Not part of the public API.
  */
-export { addResolver, type Resolver, type Resolved, type Binding } from "./transport/resolve";
+export { addResolver, addValueResolver, type Resolver, type Resolved, type Binding } from "./transport/resolve";
 export { parseImports, type ImportedName } from "./transport/imports";
 export { addMainWaitHook } from "./sync/wait";
 export { setSinkChooser } from "./output/sinks";
@@ -15,3 +15,6 @@ export { patchWrite } from "./output/capture";
 export { createRing, OutputRing } from "./output/ring";
 export { setOutputRing, warm } from "./worker/pool";
 export { isInternalFrame, PACKAGE_ROOT } from "./own-code";
+export { addScriptProvider, type KnownScript } from "./transport/scripts";
+export { installStackMapping, mapStack, registerScriptMap } from "./transport/stacks";
+export type { DecodedMap, Mapping } from "./transport/source-map";

@@ -7,36 +7,72 @@ import { createRequire } from "module";
 import * as vm from "vm";
 import { apiObject, apiValue } from "./api";
 import { decode, frozenView } from "./copy";
+import { markNamespace } from "./namespaces";
 import type { Binding, Program } from "./resolve";
+import { addScriptProvider, type KnownScript, type Origin } from "./scripts";
+import { installStackMapping, registerProgram, type Segment } from "./stacks";
 
-/** The function body that defines every binding and returns the entry. */
-export function programCode(program: Program): string {
-  const lines = ['"use strict";'];
-  program.bindings.forEach((b, n) => {
-    if (b.kind === "source") lines.push(`const ${b.name} = ${b.expr};`);
-    else if (b.kind === "namespace") {
-      const members = b.members.map(([prop, internal]) => `${JSON.stringify(prop)}: ${internal}`).join(", ");
-      lines.push(`const ${b.name} = __frozen({ ${members} }, ${JSON.stringify(b.name)});`);
-    } else lines.push(`const ${b.name} = __values[${n}];`);
-  });
-  lines.push(`return ${program.entry};`);
-  return lines.join("\n");
+/** A program's code and where each of its functions' texts is in it. */
+export interface Layout {
+  code: string;
+  segments: Segment[];
 }
 
-const factories = new Map<string, (values: unknown[], frozen: unknown) => unknown>();
+/** Where a function's own text starts inside its expression (`(text)` or `({text})["key"]`). */
+const textOffset = (expr: string) => (expr.startsWith("({") ? 2 : 1);
 
-/** Compiles (once per code) and runs the factory of `code` with `values`. */
-export function runFactory(code: string, values: unknown[]): unknown {
-  let factory = factories.get(code);
+/**
+ * The function body that defines every binding and returns the entry. Each
+ * function's expression starts a line of its own, so that its text keeps its
+ * columns (after its first line's) and a traceback can be mapped back.
+ */
+export function programCode(program: Program): Layout {
+  const lines = ['"use strict";'];
+  const segments: Segment[] = [];
+  const place = (head: string, expr: string, tail: string, origin: Origin | undefined, aliases?: Array<[string, string]>) => {
+    const scope = aliases?.length ? `(() => { const ${aliases.map(([l, b]) => `${l} = ${b}`).join(", ")}; return (` : "(";
+    lines.push(`${head}${scope}`);
+    if (origin) segments.push({ line: lines.length, column: textOffset(expr), lines: expr.split("\n").length, origin });
+    lines.push(...`${expr}${aliases?.length ? "); })()" : ")"}${tail}`.split("\n"));
+  };
+  program.bindings.forEach((b, n) => {
+    if (b.kind === "source") place(`const ${b.name} = `, b.expr, ";", b.origin, b.aliases);
+    else if (b.kind === "namespace") {
+      const members = b.members.map(([prop, internal]) => `${JSON.stringify(prop)}: ${internal}`).join(", ");
+      lines.push(`const ${b.name} = __namespace({ ${members} }, ${JSON.stringify(b.name)});`);
+    } else lines.push(`const ${b.name} = __values[${n}];`);
+  });
+  place("return ", program.entry, ";", program.origin, program.aliases);
+  return { code: lines.join("\n"), segments };
+}
+
+type Factory = (values: unknown[], namespace: (members: Record<string, unknown>, name: string) => unknown) => unknown;
+const factories = new Map<string, Factory>();
+let programs = 0;
+// A function a thread defines and hands to another thread is found in the program that made it.
+const compiled: KnownScript[] = [];
+addScriptProvider(() => compiled);
+
+/** A thread's view of a namespace: frozen, and known as a namespace if the thread passes it on. */
+function namespaceView(raw: Record<string, unknown>, name: string): unknown {
+  const view = frozenView(raw, name) as object;
+  markNamespace(view, raw);
+  return view;
+}
+
+/** Compiles (once per code) and runs the factory of `layout` with `values`. */
+export function runFactory(layout: Layout, values: unknown[]): unknown {
+  let factory = factories.get(layout.code);
   if (!factory) {
     if (factories.size > 200) factories.clear();
-    factory = vm.compileFunction(code, ["__values", "__frozen"], { filename: "<thread>" }) as (
-      v: unknown[],
-      f: unknown,
-    ) => unknown;
-    factories.set(code, factory);
+    const filename = `<thread ${++programs}>`;
+    factory = vm.compileFunction(layout.code, ["__values", "__namespace"], { filename }) as Factory;
+    registerProgram(filename, layout.segments);
+    if (compiled.length >= 200) compiled.shift();
+    compiled.push({ code: layout.code, file: filename });
+    factories.set(layout.code, factory);
   }
-  return factory(values, frozenView);
+  return factory(values, namespaceView);
 }
 
 let tsRegistered = false;
@@ -92,6 +128,8 @@ export function bindingValue(b: Binding): unknown {
   }
 }
 
+/** Rebuilds `program` here and now (its modules must load with `require`). */
 export function rebuildSync(program: Program): unknown {
+  installStackMapping();
   return runFactory(programCode(program), program.bindings.map(bindingValue));
 }

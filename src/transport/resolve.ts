@@ -1,29 +1,37 @@
 /**
- * Name resolution: turns a target function into a `Program` a worker can
- * rebuild — its source plus a binding for every free name it uses.
+ * Name resolution: turns a function into a `Program` a worker can rebuild —
+ * its source plus a binding for every free name it uses. The rule is
+ * Python's: a thread sees what its function sees. Each free name of each
+ * function that travels resolves, in this order, to:
  *
- * A free name resolves, in this order, through:
- * 1. the resolvers registered with `addResolver` (`share({...})` in a script,
- *    the notebook's top-level names in the kernel, the names a thread itself
- *    received when it starts a thread);
- * 2. threadlab's own API;
- * 3. JavaScript and Node globals, which the worker has itself;
- * 4. TypeScript's emit helpers (`__awaiter`, ...), taken from tslib;
- * 5. the imports of the file that created the thread.
- * Anything else throws `NameError` at `start()`, naming the variable.
+ * 1. the binding the function itself sees now: its block, closure and module
+ *    scopes (lexical.ts, through the V8 inspector);
+ * 2. what a registered resolver knows (`share({...})`, the kernel's notebook names);
+ * 3. threadlab's own API (every worker has it);
+ * 4. a JavaScript or Node global (every worker has its own);
+ * 5. TypeScript's emit helpers (`__awaiter`...), from tslib;
+ * 6. the imports of the function's file, or of the file that started the thread.
+ *
+ * A value becomes: threadlab's own function or object → itself in the worker;
+ * a function or class → its source, resolved the same way; a module → a fresh
+ * import; a threadlab object → a handle to the same object; plain data → a
+ * frozen copy. A name no scope holds is a NameError at `start()`; so is an
+ * assignment to an outer variable, which a thread's copy could never carry back.
  */
-import { builtinModules, createRequire } from "module";
-import * as vm from "vm";
-import { NameError, DataCloneError } from "../errors";
+import { DataCloneError, NameError } from "../errors";
 import { isShareable } from "../state/handle";
 import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "./api";
 import { encode } from "./copy";
 import { importsOf, type ImportedName } from "./imports";
-import { analyze, analyzeExpression } from "./source";
+import { lexicalOf, needsScopes, originOfText, type Lexical } from "./lexical";
+import { isGlobal, isHelper, isPackageRequest, moduleRequestOf, requireFrom } from "./names";
+import { namespaceMembers } from "./namespaces";
+import type { Origin } from "./scripts";
+import { analyze, analyzeExpression, type FreeName } from "./source";
 
 export type Binding =
   | { kind: "api"; name: string; prop?: string; internal?: boolean }
-  | { kind: "source"; name: string; expr: string }
+  | { kind: "source"; name: string; expr: string; origin?: Origin; aliases?: Array<[local: string, binding: string]> }
   | { kind: "data"; name: string; value: unknown }
   | { kind: "handle"; name: string; value: unknown }
   | { kind: "module"; name: string; request: string; prop?: string; interop?: "default" | "star" }
@@ -34,6 +42,10 @@ export type Binding =
 export interface Program {
   /** Expression for the target itself. */
   entry: string;
+  /** Where the entry's text is in the user's source, for tracebacks. */
+  origin?: Origin;
+  /** Names the entry's text uses that are bound under another name in the program. */
+  aliases?: Array<[local: string, binding: string]>;
   /** Bindings in dependency order: what a binding uses comes before it. */
   bindings: Binding[];
   label: string;
@@ -46,26 +58,41 @@ export interface Program {
  */
 export type Resolved = { value: unknown } | { binding: Binding } | { members: (prop: string) => Resolved | undefined };
 export type Resolver = (name: string) => Resolved | undefined;
+/** Says how a value found in a scope crosses, where the generic rules would not do (the notebook's `exports`). */
+export type ValueResolver = (value: unknown) => Resolved | undefined;
 
 const resolvers: Resolver[] = [];
+const valueResolvers: ValueResolver[] = [
+  (value) => {
+    const members = namespaceMembers(value);
+    return members ? { members: (prop) => (prop in members ? { value: members[prop] } : undefined) } : undefined;
+  },
+];
 
-/** Adds a step that resolves free names (first added, first asked). Returns a function that removes it. */
-export function addResolver(resolver: Resolver): () => void {
-  resolvers.push(resolver);
-  return () => {
-    const i = resolvers.indexOf(resolver);
-    if (i >= 0) resolvers.splice(i, 1);
+function adder<T>(list: T[]) {
+  return (item: T): (() => void) => {
+    list.push(item);
+    return () => {
+      const i = list.indexOf(item);
+      if (i >= 0) list.splice(i, 1);
+    };
   };
 }
+
+/** Adds a step that resolves free names no scope holds (first added, first asked). Returns its remover. */
+export const addResolver = adder(resolvers);
+/** Adds a rule for values found in scopes. Returns its remover. */
+export const addValueResolver = adder(valueResolvers);
 
 const shared = new Map<string, unknown>();
 addResolver((name) => (shared.has(name) ? { value: shared.get(name) } : undefined));
 
 /**
- * Makes values visible by name to the threads started after this call, in a
- * script (a notebook's top-level names need no sharing). Functions and classes
- * travel as source, threadlab objects as handles to the same object, modules
- * as a fresh import, and plain data as a frozen copy taken at `start()`.
+ * Makes values visible by name to the threads started after this call, for
+ * names no scope of the thread's function holds (a thread sees what its
+ * function sees without this). Functions and classes travel as source,
+ * threadlab objects as handles to the same object, modules as a fresh
+ * import, and plain data as a frozen copy taken at `start()`.
  *
  * @example share({ helper, config, counter });
  */
@@ -76,93 +103,25 @@ export function share(names: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(names)) shared.set(k, v);
 }
 
-const NODE_GLOBALS = [
-  "global",
-  "globalThis",
-  "process",
-  "Buffer",
-  "console",
-  "setTimeout",
-  "clearTimeout",
-  "setInterval",
-  "clearInterval",
-  "setImmediate",
-  "clearImmediate",
-  "queueMicrotask",
-  "structuredClone",
-  "URL",
-  "URLSearchParams",
-  "TextEncoder",
-  "TextDecoder",
-  "AbortController",
-  "AbortSignal",
-  "EventTarget",
-  "Event",
-  "MessageChannel",
-  "MessagePort",
-  "MessageEvent",
-  "BroadcastChannel",
-  "Blob",
-  "performance",
-  "fetch",
-  "Headers",
-  "Request",
-  "Response",
-  "FormData",
-  "atob",
-  "btoa",
-  "crypto",
-  "DOMException",
-  "navigator",
-  "WebAssembly",
-  "CustomEvent",
-  "File",
-  "CompressionStream",
-  "DecompressionStream",
-  "ReadableStream",
-  "WritableStream",
-  "TransformStream",
-  "WebSocket",
-];
-let globalNames: Set<string> | undefined;
-function isGlobal(name: string): boolean {
-  globalNames ??= new Set([...Object.getOwnPropertyNames(vm.runInNewContext("globalThis")), ...NODE_GLOBALS]);
-  return globalNames.has(name);
-}
-
-let helpers: Record<string, unknown> | undefined;
-function isHelper(name: string): boolean {
-  helpers ??= require("tslib") as Record<string, unknown>;
-  return name.startsWith("__") && typeof helpers[name] === "function";
-}
-
-let builtins: Map<unknown, string> | undefined;
-/** The module a module object came from, if it is a loaded module. */
-function moduleRequestOf(value: unknown): string | undefined {
-  if (typeof value !== "object" && typeof value !== "function") return undefined;
-  if (value === null) return undefined;
-  for (const [file, mod] of Object.entries(require.cache)) if (mod?.exports === value) return file;
-  if (!builtins) {
-    builtins = new Map();
-    const req = createRequire(__filename);
-    for (const name of builtinModules) {
-      // Skip internals and modules whose loading warns (deprecated or experimental).
-      if (name.startsWith("_") || /^(wasi|test|sqlite|sea|inspector|sys|punycode|constants|trace_events)/.test(name)) continue;
-      try {
-        builtins.set(req(name), name);
-      } catch {
-        /* not loadable here */
-      }
-    }
-  }
-  return builtins.get(value);
-}
-
 /** How to fix an unknown name: args exist only for a thread's target; share() works for everything. */
 const howToPass = (name: string, user: string) =>
   user.startsWith("the target of thread")
-    ? `Pass it in args (new Thread({ target, args: [${name}] })), or make it visible to threads with share({ ${name} })`
-    : `Make it visible to threads with share({ ${name} })`;
+    ? `Define it, pass it in args (new Thread({ target, args: [${name}] })), or make it visible to threads with share({ ${name} })`
+    : `Define it, or make it visible to threads with share({ ${name} })`;
+
+function writeError(name: string, user: string): TypeError {
+  return new TypeError(
+    `cannot assign to '${name}' in a thread: ${user} assigns to '${name}', a variable outside it, but the thread ` +
+      `gets its own copy, so the change would be lost. Keep the data in a Value (counter.value += 1), SharedArray, ` +
+      `SharedList or SharedDict, or return it through a queue`,
+  );
+}
+
+/** Where a function's names come from: what its scopes hold, and the file whose imports it may use. */
+interface Context {
+  lexical: Lexical | undefined;
+  file: string | undefined;
+}
 
 /** Builds the program for `target`. `callerOf` finds the file that starts the thread, if it is a file. */
 export function buildProgram(
@@ -173,37 +132,21 @@ export function buildProgram(
   // One of threadlab's own functions or classes (an executor thread, a Timer): the worker has it already.
   const own = apiNameOf(target);
   if (own) return { entry: "__own", bindings: [{ kind: "api", name: "__own", prop: own.name, internal: own.internal }], label };
-  const bindings: Binding[] = [];
-  const state = new Map<string, "visiting" | "done">();
-  const entry = analyze(target, label);
-  const sources: string[] = [entry.expr];
-  let caller: string | undefined | null = null;
-  const callerImports = () => {
-    if (caller === null) caller = callerOf();
-    return caller ? importsOf(caller) : undefined;
-  };
 
-  const fromValue = (name: string, value: unknown, where: string): Binding | undefined => {
-    if (typeof value === "function") {
-      const own = apiNameOf(value);
-      if (own) return { kind: "api", name, prop: own.name, internal: own.internal };
-      const request = moduleRequestOf(value);
-      if (request) return moduleBinding(name, request);
-      const analysis = analyze(value as (...args: never[]) => unknown, `'${name}'`);
-      sources.push(analysis.expr);
-      visitAll(analysis.free, `'${name}'`);
-      return { kind: "source", name, expr: analysis.expr };
+  const bindings: Binding[] = [];
+  /** Binding names by the value they hold, per name as the code wrote it (one value, one binding). */
+  const byName = new Map<string, Array<{ value: unknown; binding: string | null }>>();
+  const taken = new Set<string>();
+  const sources: string[] = [];
+  let caller: string | undefined | null = null;
+  const callerFile = () => (caller === null ? (caller = callerOf()) : caller);
+
+  const importOf = (name: string, ctx: Context): ImportedName | undefined => {
+    for (const file of [ctx.file, callerFile()]) {
+      const hit = file ? importsOf(file).get(name) : undefined;
+      if (hit) return hit;
     }
-    if (value === apiObject()) return { kind: "api", name };
-    if (isShareable(value)) return { kind: "handle", name, value: encode(value, name) };
-    const request = moduleRequestOf(value);
-    if (request) return moduleBinding(name, request);
-    if (typeof value === "object" && value !== null && Object.prototype.toString.call(value) === "[object Module]") {
-      throw new DataCloneError(
-        `cannot send '${name}' to a thread: it is an ES module namespace. Import the module inside the target instead`,
-      );
-    }
-    return { kind: "data", name, value: encode(value, `${name}${where}`) };
+    return undefined;
   };
 
   const moduleBinding = (name: string, request: string, imported?: ImportedName): Binding => {
@@ -214,84 +157,187 @@ export function buildProgram(
     return { kind: "module", name, request, prop: imported?.prop, interop: imported?.interop };
   };
 
-  const resolveOne = (name: string, written: boolean, user: string): Binding | null => {
+  /** The text of a function and the bindings of its free names; returns its expression, origin and aliases. */
+  const functionSource = (fn: (...args: never[]) => unknown, user: string) => {
+    const analysis = analyze(fn, user);
+    sources.push(analysis.expr);
+    const names = analysis.free.map((f) => f.name);
+    const lexical = needsScopes(names) ? lexicalOf(fn, names, callerFile) : undefined;
+    const ctx: Context = { lexical, file: lexical?.file };
+    const aliases = visitAll(analysis.free, user, ctx);
+    return { expr: analysis.expr, origin: lexical ? lexical.origin : originOfText(fn, callerFile), aliases };
+  };
+
+  /** What a value becomes in the thread. */
+  const fromValue = (name: string, value: unknown, where: string, ctx: Context): Binding | null => {
+    for (const vr of valueResolvers) {
+      const hit = vr(value);
+      if (hit) return fromResolved(name, hit, false, where, ctx);
+    }
+    if (typeof value === "function") {
+      const ownName = apiNameOf(value);
+      if (ownName) return { kind: "api", name, prop: ownName.name, internal: ownName.internal };
+      const request = moduleRequestOf(value);
+      if (request) return moduleBinding(name, request);
+      const from = requireFrom(value);
+      if (from) return { kind: "require", name, from };
+      // A package's function imported by name: the thread imports it afresh, as its own code would.
+      const imported = importOf(name, ctx);
+      if (imported && isPackageRequest(imported.request)) return moduleBinding(name, imported.request, imported);
+      const { expr, origin, aliases } = functionSource(value as (...args: never[]) => unknown, `'${name}'`);
+      return { kind: "source", name, expr, origin, aliases: aliases.length ? aliases : undefined };
+    }
+    if (value === apiObject()) return { kind: "api", name };
+    if (isShareable(value)) return { kind: "handle", name, value: encode(value, name) };
+    const request = moduleRequestOf(value);
+    if (request) return moduleBinding(name, request);
+    // An import the compiler wrapped (`__importStar(require("path"))`), or an ES module namespace.
+    const imported = importOf(name, ctx);
+    if (imported) return moduleBinding(name, imported.request, imported);
+    if (typeof value === "object" && value !== null && Object.prototype.toString.call(value) === "[object Module]") {
+      throw new DataCloneError(
+        `cannot send '${name}' to a thread: it is an ES module namespace. Import the module inside the target instead`,
+      );
+    }
+    return { kind: "data", name, value: encode(value, `${name}${where}`) };
+  };
+
+  const fromResolved = (name: string, hit: Resolved, written: boolean, where: string, ctx: Context): Binding | null => {
+    if ("members" in hit) return namespace(name, hit.members, ctx);
+    if ("binding" in hit) {
+      const b = hit.binding;
+      if (b.kind === "source")
+        visitAll(analyzeExpression(b.expr, `'${name}'`).free, `'${name}'`, { lexical: undefined, file: undefined });
+      return b;
+    }
+    return fromValue(name, hit.value, where, ctx);
+  };
+
+  /** The binding of one free name `name` of a function (with `ctx`), or null for a global. */
+  const resolveOne = (
+    name: string,
+    written: boolean,
+    user: string,
+    ctx: Context,
+  ): { value: unknown; make: () => Binding | null } => {
+    const lexical = ctx.lexical?.values;
+    if (lexical?.has(name)) {
+      if (written) throw writeError(name, user);
+      const value = lexical.get(name);
+      return { value, make: () => fromValue(name, value, "", ctx) };
+    }
     for (const r of resolvers) {
       const hit = r(name);
       if (!hit) continue;
       if (written) throw writeError(name, user);
-      if ("members" in hit) return namespace(name, hit.members, user);
-      if ("binding" in hit) {
-        const b = hit.binding;
-        if (b.kind === "source") visitAll(analyzeExpression(b.expr, `'${name}'`).free, `'${name}'`);
-        return b;
-      }
-      return fromValue(name, hit.value, "") ?? null;
+      return { value: "value" in hit ? hit.value : hit, make: () => fromResolved(name, hit, written, "", ctx) };
     }
     if (isApiName(name) || isInternalName(name)) {
       if (written) throw writeError(name, user);
-      return { kind: "api", name, prop: name, internal: isInternalName(name) };
+      return { value: `api:${name}`, make: () => ({ kind: "api", name, prop: name, internal: isInternalName(name) }) };
     }
-    if (isGlobal(name)) return null;
-    if (isHelper(name)) return { kind: "helper", name };
-    const imported = callerImports()?.get(name);
+    if (isGlobal(name)) return { value: `global:${name}`, make: () => null };
+    if (isHelper(name)) return { value: `helper:${name}`, make: () => ({ kind: "helper", name }) };
+    const imported = importOf(name, ctx);
     if (imported) {
       if (written) throw writeError(name, user);
-      return moduleBinding(name, imported.request, imported);
+      return {
+        value: `import:${imported.request}:${imported.prop}`,
+        make: () => moduleBinding(name, imported.request, imported),
+      };
     }
-    if (name === "require" && (callerImports(), caller)) {
-      return { kind: "require", name, from: caller };
-    }
+    const file = ctx.file ?? callerFile();
+    if (name === "require" && file) return { value: `require:${file}`, make: () => ({ kind: "require", name, from: file }) };
     throw new NameError(
-      `name '${name}' is not defined in the thread: ${user} uses '${name}', but a thread runs the source ` +
-        `of its target in another worker, where it sees only JavaScript and Node globals, threadlab's API, ` +
-        `the imports of the file that starts it and names shared with it. ${howToPass(name, user)}`,
+      `name '${name}' is not defined: ${user} uses '${name}', but no scope of the function holds it ` +
+        `(not a local, an outer variable, a module name or a global). ${howToPass(name, user)}`,
     );
   };
 
-  /** An object whose members the code reads (`exports.helper`): each member used travels by itself. */
-  const namespace = (name: string, member: (prop: string) => Resolved | undefined, user: string): Binding => {
-    const members: Array<[string, string]> = [];
-    const seen = new Set<string>();
-    const pattern = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, "\\$")}\\.([A-Za-z_$][\\w$]*)`, "g");
-    // Sources grow as members bring in functions that use more members: scan until none is new.
-    for (let scanned = 0; scanned < sources.length; scanned++) {
-      for (const m of sources[scanned].matchAll(pattern)) {
-        const prop = m[1];
-        if (seen.has(prop)) continue;
-        seen.add(prop);
-        const hit = member(prop);
-        if (!hit) continue; // not (yet) defined: reading it in the thread gives undefined, as in the cell
-        const internal = `${name}$${prop}`;
-        let b: Binding | undefined;
-        if ("members" in hit) continue;
-        if ("binding" in hit) b = { ...hit.binding, name: internal };
-        else b = fromValue(internal, hit.value, ` (${name}.${prop})`);
-        if (b) bindings.push(b);
-        members.push([prop, internal]);
+  /**
+   * An object whose members the code reads (`exports.helper`): each member used travels by itself.
+   * Its members are found once every source of the program is known (see `finishNamespaces`).
+   */
+  const namespaces: Array<{
+    local: string;
+    binding: Extract<Binding, { kind: "namespace" }>;
+    member: (prop: string) => Resolved | undefined;
+    ctx: Context;
+    seen: Set<string>;
+  }> = [];
+  const namespace = (name: string, member: (prop: string) => Resolved | undefined, ctx: Context): null => {
+    namespaces.push({ local: name, binding: { kind: "namespace", name, members: [] }, member, ctx, seen: new Set() });
+    return null; // placed by finishNamespaces, after the members it holds
+  };
+
+  /** Scans every source for `name.prop` uses, resolving each member once; members can bring new sources. */
+  const finishNamespaces = () => {
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const ns of namespaces) {
+        const name = ns.local;
+        const pattern = new RegExp(`(?<![\\w$.])${name.replace(/\$/g, "\\$")}\\.([A-Za-z_$][\\w$]*)`, "g");
+        for (let scanned = 0; scanned < sources.length; scanned++) {
+          for (const m of sources[scanned].matchAll(pattern)) {
+            const prop = m[1];
+            if (ns.seen.has(prop)) continue;
+            ns.seen.add(prop);
+            changed = true;
+            const hit = ns.member(prop);
+            if (!hit || "members" in hit) continue; // not (yet) defined: reading it in the thread gives undefined, as in the cell
+            const internal = `${ns.binding.name}$${prop}`;
+            const b =
+              "binding" in hit
+                ? { ...hit.binding, name: internal }
+                : fromValue(internal, hit.value, ` (${name}.${prop})`, ns.ctx);
+            if (b) bindings.push(b);
+            ns.binding.members.push([prop, internal]);
+          }
+        }
       }
     }
-    void user;
-    return { kind: "namespace", name, members };
+    for (const ns of namespaces) bindings.push(ns.binding);
   };
 
-  const visitAll = (free: Array<{ name: string; written: boolean }>, user: string) => {
+  /**
+   * Resolves the free names of one function; returns the aliases its text needs
+   * (a name bound to another value elsewhere in the program gets a binding of its own).
+   */
+  const visitAll = (free: FreeName[], user: string, ctx: Context): Array<[string, string]> => {
+    const aliases: Array<[string, string]> = [];
     for (const { name, written } of free) {
-      if (state.get(name) !== undefined) continue;
-      state.set(name, "visiting");
-      const b = resolveOne(name, written, user);
-      if (b) bindings.push(b);
-      state.set(name, "done");
+      const { value, make } = resolveOne(name, written, user, ctx);
+      const same = byName.get(name) ?? [];
+      const hit = same.find((s) => s.value === value);
+      if (hit) {
+        if (hit.binding && hit.binding !== name) aliases.push([name, hit.binding]);
+        continue;
+      }
+      let bindingName = name;
+      for (let n = 2; taken.has(bindingName); n++) bindingName = `${name}$${n}`;
+      // Mark it before making it, so that a function that uses itself (recursion) finds it.
+      const entry: { value: unknown; binding: string | null } = { value, binding: bindingName };
+      same.push(entry);
+      byName.set(name, same);
+      taken.add(bindingName);
+      const before = namespaces.length;
+      const b = make();
+      if (!b) {
+        // A namespace, placed at the end under this binding name; or a global, which needs no binding.
+        if (namespaces.length > before) {
+          namespaces[namespaces.length - 1].binding.name = bindingName;
+          if (bindingName !== name) aliases.push([name, bindingName]);
+        } else entry.binding = null;
+        continue;
+      }
+      b.name = bindingName;
+      bindings.push(b);
+      if (bindingName !== name) aliases.push([name, bindingName]);
     }
+    return aliases;
   };
 
-  visitAll(entry.free, label);
-  return { entry: entry.expr, bindings, label };
-}
-
-function writeError(name: string, user: string): TypeError {
-  return new TypeError(
-    `cannot assign to '${name}' in a thread: ${user} assigns to '${name}', but the thread gets its own copy, ` +
-      `so the change would be lost. Keep the data in a Value (counter.value += 1), SharedArray, SharedList ` +
-      `or SharedDict, or return it through a queue`,
-  );
+  const entry = functionSource(target, label);
+  finishNamespaces();
+  return { entry: entry.expr, origin: entry.origin, aliases: entry.aliases.length ? entry.aliases : undefined, bindings, label };
 }

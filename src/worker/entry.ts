@@ -17,7 +17,7 @@ import { finishSlot } from "../thread/registry";
 import { currentTask, type Task } from "../thread/task";
 import { WS, booted, exited, leave, stateOf, waitWhile } from "./lifecycle";
 import { trackTimers } from "./leftovers";
-import { passOnReceivedNames } from "./received";
+import { installStackMapping } from "../transport/stacks";
 import { reportException, runThread } from "./run-thread";
 
 const setup = workerData as { threadlab: { index: number }; mainPort: MessagePort; poolMin: number; idleSeconds: number };
@@ -38,7 +38,7 @@ Atomics.sub(s.counters, C.WORKERS_BOOTING, 1);
 
 installCapture(openSink(TERMINAL));
 trackTimers();
-passOnReceivedNames();
+installStackMapping();
 
 process.on("uncaughtException", (err) => {
   const task = currentTask();

@@ -17,7 +17,7 @@ import { Thread, currentThread, setCurrentThread } from "../thread/thread";
 import { excepthook, type ExceptHookArgs } from "../thread/excepthook";
 import { cleanUp, listenerSnapshot } from "./leftovers";
 import { finished } from "./lifecycle";
-import { forgetReceived, instantiate } from "./received";
+import { instantiate } from "./instantiate";
 
 /** Hands an error the thread did not catch to the excepthook (the custom one travels as source). */
 export function reportException(err: unknown, task: Task): Promise<void> | void {
@@ -28,7 +28,7 @@ export function reportException(err: unknown, task: Task): Promise<void> | void 
     thread: currentThread(),
   };
   if (!task.hook) return excepthook(args);
-  return instantiate(task.hook, false)
+  return instantiate(task.hook)
     .then((hook) => (hook as (a: ExceptHookArgs) => unknown)(args))
     .then(
       () => undefined,
@@ -72,10 +72,10 @@ export async function runThread(task: Task, index: number): Promise<void> {
   try {
     if (task.program && task.self) {
       // A Thread subclass: run() on an instance of it holding the starter's fields.
-      const self = Thread.viewAs((await instantiate(task.program, true)) as new () => Thread, info);
+      const self = Thread.viewAs((await instantiate(task.program)) as new () => Thread, info);
       Object.assign(self, decode(task.self.fields, false, "fields"));
       for (const [key, program] of Object.entries(task.self.functions)) {
-        (self as unknown as Record<string, unknown>)[key] = await instantiate(program, false);
+        (self as unknown as Record<string, unknown>)[key] = await instantiate(program);
       }
       setCurrentThread(self);
       try {
@@ -85,7 +85,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
       }
     } else if (task.program) {
       const args = decode(task.args, true, "args") as unknown[];
-      const target = (await instantiate(task.program, true)) as (...a: unknown[]) => unknown;
+      const target = (await instantiate(task.program)) as (...a: unknown[]) => unknown;
       await callMaybeAsync(() => target(...args));
     }
   } catch (err) {
@@ -96,7 +96,6 @@ export async function runThread(task: Task, index: number): Promise<void> {
   await Promise.resolve();
   cleanUp(before);
   clearThreadLocals();
-  forgetReceived();
   setCurrentSink(undefined);
   setCurrentThread(undefined);
   setCurrentTask(undefined);

@@ -129,15 +129,24 @@ shared.value`);
     expect(k.of(b.id, "execute_result")[0].content.data["text/plain"]).toBe("6");
   });
 
-  test("a name that cannot travel fails at start() with an error naming it", async () => {
+  test("a closure's variables reach the thread; a name no scope holds fails at start() naming it", async () => {
     const a = await k.run(`
-function outer() { const secret = 5; return () => secret + 1; }
+function outer() { const secret = 5; return () => print("secret + 1 =", secret + 1); }
 const inner = outer();
-new Thread({ target: inner }).start();`);
-    const err = k.of(a.id, "error")[0];
+const ti = new Thread({ target: inner });
+ti.start();
+ti.join();`);
+    expect(k.text(a.id)).toBe("secret + 1 = 6\n");
+    // (The type checker keeps a cell from naming what does not exist; a function made from text can.)
+    const b = await k.run(`
+const fromText = new Function("print(nowhere)") as () => void;
+new Thread({ target: fromText }).start();`);
+    const err = k.of(b.id, "error")[0];
     expect(err.content.ename).toBe("NameError");
-    expect(err.content.evalue).toMatch(/^name 'secret' is not defined in the thread/);
-    expect(a.reply.content.status).toBe("error");
+    expect(err.content.evalue).toMatch(
+      /^name 'nowhere' is not defined: the target of thread 'Thread-\d+ \(anonymous\)' uses 'nowhere', but no scope of the function holds it/,
+    );
+    expect(b.reply.content.status).toBe("error");
   });
 
   test("the kernel survives a thread that calls process.exit() or runs out of memory", async () => {

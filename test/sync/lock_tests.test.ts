@@ -439,13 +439,24 @@ describe("Timer", () => {
 });
 
 describe("Barrier action names", () => {
-  test("an action using a name that cannot travel fails at construction, saying to share it", () => {
-    const unshared = new Value("i", 0);
-    expect(() => new Barrier(2, () => (unshared.value += 1))).toThrow(
-      /^name 'unshared' is not defined in the thread: the action of a Barrier uses 'unshared'.* Make it visible to threads with share\(\{ unshared \}\)$/,
+  test("an action sees what it sees where it is written: a local Value, updated by the last thread to arrive", () => {
+    const rounds = new Value("i", 0);
+    const b = new Barrier(2, () => (rounds.value += 1));
+    joinAll(bunch(2, barrierWaitTimes, [b, 3]));
+    expect(rounds.value).toBe(3);
+  });
+
+  test("an action using a name no scope holds fails at construction, saying what to do", () => {
+    expect(() => new Barrier(2, () => (undefinedCounter as { value: number }).value++)).toThrow(
+      /^name 'undefinedCounter' is not defined: the action of a Barrier uses 'undefinedCounter', but no scope of the function holds it .* Define it, or make it visible to threads with share\(\{ undefinedCounter \}\)$/,
     );
   });
 });
+
+declare const undefinedCounter: unknown;
+function barrierWaitTimes(b: Barrier, times: number): void {
+  for (let i = 0; i < times; i++) b.wait();
+}
 
 function condWaitTimed(cond: Condition, woke: SharedArray<"i">, i: number): void {
   cond.with(() => {

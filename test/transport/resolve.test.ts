@@ -28,7 +28,7 @@ t.join();
     expect(r.stdout).toBe('double of 21 is 42 21 {"ok":true} function\n');
   });
 
-  test("an unknown name fails at start(), in the caller, naming it and how to pass it", async () => {
+  test("a name no scope holds fails at start(), in the caller, naming it and how to pass it", async () => {
     const r = await runScript(
       header +
         `
@@ -45,9 +45,12 @@ try {
     expect(r.code).toBe(0);
     const [name, message] = r.stdout.split("\n");
     expect(name).toBe("NameError");
-    expect(message).toMatch(/^name 'total' is not defined in the thread: /);
-    expect(message).toContain("share({ total })");
-    expect(message).toContain("args: [total]");
+    // 'total' is an outer variable the function sees: only 'missingHelper' is unknown.
+    expect(message).toMatch(
+      /^name 'missingHelper' is not defined: the target of thread 'Thread-1 \(work\)' uses 'missingHelper', but no scope of the function holds it/,
+    );
+    expect(message).toContain("share({ missingHelper })");
+    expect(message).toContain("args: [missingHelper]");
   });
 
   test("assigning to a main-thread variable from a thread fails at start()", async () => {

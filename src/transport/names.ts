@@ -1,0 +1,123 @@
+/**
+ * Facts about names and values that every thread shares without sending:
+ * the JavaScript and Node globals (every worker has its own), TypeScript's
+ * emit helpers (from tslib), loaded modules (a fresh import in the worker),
+ * and a module's `require` function.
+ */
+import { builtinModules, createRequire } from "module";
+import * as path from "path";
+import * as vm from "vm";
+
+const NODE_GLOBALS = [
+  "global",
+  "globalThis",
+  "process",
+  "Buffer",
+  "console",
+  "setTimeout",
+  "clearTimeout",
+  "setInterval",
+  "clearInterval",
+  "setImmediate",
+  "clearImmediate",
+  "queueMicrotask",
+  "structuredClone",
+  "URL",
+  "URLSearchParams",
+  "TextEncoder",
+  "TextDecoder",
+  "AbortController",
+  "AbortSignal",
+  "EventTarget",
+  "Event",
+  "MessageChannel",
+  "MessagePort",
+  "MessageEvent",
+  "BroadcastChannel",
+  "Blob",
+  "performance",
+  "fetch",
+  "Headers",
+  "Request",
+  "Response",
+  "FormData",
+  "atob",
+  "btoa",
+  "crypto",
+  "DOMException",
+  "navigator",
+  "WebAssembly",
+  "CustomEvent",
+  "File",
+  "CompressionStream",
+  "DecompressionStream",
+  "ReadableStream",
+  "WritableStream",
+  "TransformStream",
+  "WebSocket",
+];
+let globalNames: Set<string> | undefined;
+
+/** Whether `name` is a JavaScript or Node global, which every worker has itself. */
+export function isGlobal(name: string): boolean {
+  globalNames ??= new Set([...Object.getOwnPropertyNames(vm.runInNewContext("globalThis") as object), ...NODE_GLOBALS]);
+  return globalNames.has(name);
+}
+
+let helpers: Record<string, unknown> | undefined;
+
+/** Whether `name` is one of TypeScript's emit helpers (`__awaiter`...), which a thread takes from tslib. */
+export function isHelper(name: string): boolean {
+  helpers ??= require("tslib") as Record<string, unknown>;
+  return name.startsWith("__") && typeof helpers[name] === "function";
+}
+
+let builtins: Map<unknown, string> | undefined;
+const known = new WeakMap<object, string>();
+
+/** The module a value is the exports of, if it is a loaded module (a file in require's cache, or a builtin). */
+export function moduleRequestOf(value: unknown): string | undefined {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
+  const seen = known.get(value);
+  if (seen) return seen;
+  let found: string | undefined;
+  for (const [file, mod] of Object.entries(require.cache)) {
+    if (mod?.exports === value) {
+      found = file;
+      break;
+    }
+  }
+  if (!found) {
+    if (!builtins) {
+      builtins = new Map();
+      const req = createRequire(__filename);
+      for (const name of builtinModules) {
+        // Skip internals and modules whose loading warns (deprecated or experimental).
+        if (name.startsWith("_") || /^(wasi|test|sqlite|sea|inspector|sys|punycode|constants|trace_events)/.test(name)) continue;
+        try {
+          builtins.set(req(name), name);
+        } catch {
+          /* not loadable here */
+        }
+      }
+    }
+    found = builtins.get(value);
+  }
+  if (found) known.set(value, found);
+  return found;
+}
+
+/** Whether `value` is a module's `require` function; then the file it resolves from. */
+export function requireFrom(value: unknown): string | undefined {
+  if (typeof value !== "function") return undefined;
+  const r = value as Partial<NodeJS.Require>;
+  if (r.cache !== require.cache || typeof r.resolve !== "function" || typeof r.resolve.paths !== "function") return undefined;
+  // For a relative request, resolve.paths gives the requiring module's own folder.
+  const dir = r.resolve.paths("./x")?.[0];
+  return dir ? path.join(dir, "__threadlab_require__.js") : undefined;
+}
+
+/** Whether an import request names a package or builtin (not one of the user's own files). */
+export function isPackageRequest(request: string): boolean {
+  return !path.isAbsolute(request) || request.includes(`${path.sep}node_modules${path.sep}`);
+}

@@ -125,15 +125,26 @@ const meaningful = (source: string) =>
     .map((l) => l.trimEnd())
     .filter((l) => l !== "");
 
-function checkOutputs(nb: Notebook, lesson: Lesson): void {
-  expect(errors(nb)).toEqual([]);
+/** The programs whose output is measured times: on a machine shared with other work, one run may be slowed. */
+const MEASURED = new Set(["io-bound", "cpu-bound"]);
+
+/** Checks what each of `lesson`'s programs printed in `nb`; returns the failures, by program. */
+function failures(nb: Notebook, lesson: Lesson): Map<string, Error> {
+  const failed = new Map<string, Error>();
   for (const part of programs(lesson)) {
     try {
       expected[part.program](stdout(nb, part.program));
     } catch (err) {
-      throw new Error(`${lesson.file}, program ${part.program}: ${(err as Error).message}\nit printed:\n${stdout(nb, part.program)}`);
+      failed.set(part.program, new Error(`${lesson.file}, program ${part.program}: ${(err as Error).message}\nit printed:\n${stdout(nb, part.program)}`));
     }
   }
+  return failed;
+}
+
+function checkOutputs(nb: Notebook, lesson: Lesson): void {
+  expect(errors(nb)).toEqual([]);
+  const failed = failures(nb, lesson);
+  if (failed.size) throw [...failed.values()][0];
 }
 
 describe("lesson notebooks", () => {
@@ -227,18 +238,35 @@ describe("lesson notebooks", () => {
     expect(r.status).toBe(0);
   });
 
-  (missing ? test.skip : test)(
-    "each notebook runs top to bottom through the kernel with no error, and prints what it teaches",
-    () => {
-      const jupyterPath = build.kernelspecPath();
-      const dir = mkdtempSync(path.join(os.tmpdir(), "threadlab-lessons-"));
-      for (const lesson of lessons) {
-        const copy = path.join(dir, lesson.file);
-        copyFileSync(path.join(NOTEBOOKS, lesson.file), copy);
-        expect(build.execute(copy, jupyterPath)).toBe(0);
-        checkOutputs(read(copy), lesson);
-      }
-    },
-    400000,
-  );
+  describe("each notebook runs top to bottom through the kernel with no error, and prints what it teaches", () => {
+    let jupyterPath = "";
+    let dir = "";
+    beforeAll(() => {
+      if (missing) return;
+      jupyterPath = build.kernelspecPath();
+      dir = mkdtempSync(path.join(os.tmpdir(), "threadlab-lessons-"));
+    });
+    for (const lesson of lessons) {
+      (missing ? test.skip : test)(
+        lesson.file,
+        () => {
+          const copy = path.join(dir, lesson.file);
+          // A measured time that misses its bound is measured again, up to three runs in all (the
+          // machine may be busy with other work for one of them); every other output must be right the first time.
+          for (let run = 1; ; run++) {
+            copyFileSync(path.join(NOTEBOOKS, lesson.file), copy);
+            expect(build.execute(copy, jupyterPath)).toBe(0);
+            const nb = read(copy);
+            expect(errors(nb)).toEqual([]);
+            const failed = failures(nb, lesson);
+            const wrong = [...failed].filter(([program]) => !MEASURED.has(program) || run === 3);
+            if (wrong.length) throw wrong[0][1];
+            if (failed.size === 0) break;
+            process.stderr.write(`${lesson.file}: run ${run} measured outside the bounds, running it again:\n${[...failed.values()].map((e) => e.message).join("\n")}\n`);
+          }
+        },
+        300000,
+      );
+    }
+  });
 });

@@ -1,22 +1,10 @@
-// The tutorial's "basics" example: create a thread with a target and args, start it, join it.
-//
-//   def greet(name, times):
-//       for i in range(times):
-//           print(f"hello {name} {i}")
-//   t = threading.Thread(target=greet, args=("world", 3))
-//   print("before start")
-//   t.start()
-//   t.join()
-//   print("after join")
+// The tutorial's "Python Threading Basics" (restored/1-basics.py): import, create, start, join.
 import { Thread, print } from "threadlab";
 
-function greet(name: string, times: number): void {
-  for (let i = 0; i < times; i++) print(`hello ${name} ${i}`);
+function myFunction() {
+  print("Hello from the thread");
 }
 
-const t = new Thread({ target: greet, args: ["world", 3] });
-print("before start");
+const t = new Thread({ target: myFunction });
 t.start();
 t.join();
-print("after join");
-print(`alive after join: ${t.isAlive()}`);

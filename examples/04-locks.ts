@@ -1,27 +1,30 @@
-// The tutorial's lock example: 1000 threads each add one to a shared number under a lock.
-//
-//   counter = 0
-//   lock = threading.Lock()
-//   def increment():
-//       global counter
-//       with lock:
-//           counter += 1
-//   threads = [threading.Thread(target=increment) for _ in range(1000)]
-//   for t in threads: t.start()
-//   for t in threads: t.join()
-//   print(counter)
+// The tutorial's "Threading with Locks" (restored/4-locks.py): 1000 threads each add one to a shared
+// number under a lock.
 import { Thread, Lock, Value, print } from "threadlab";
 
-const counter = new Value("i", 0);
-const lock = new Lock();
+// A shared variable: a Value (shared memory every thread sees), since a plain number would reach each
+// thread as a frozen copy.
+const num = new Value("i", 0);
 
-function increment(counter: Value<"i">, lock: Lock): void {
-  lock.with(() => {
-    counter.value += 1;
+// A lock
+const numLock = new Lock();
+
+function addOne() {
+  numLock.with(() => {
+    num.value += 1;
   });
 }
 
-const threads = Array.from({ length: 1000 }, () => new Thread({ target: increment, args: [counter, lock] }));
-for (const t of threads) t.start();
-for (const t of threads) t.join();
-print(`final counter: ${counter.value}`);
+// Create 1000 threads that each add one to num
+const threads: Thread[] = [];
+for (let i = 0; i < 1000; i++) {
+  const t = new Thread({ target: addOne });
+  t.start();
+  threads.push(t);
+}
+
+for (const t of threads) {
+  t.join();
+}
+
+print(num.value);

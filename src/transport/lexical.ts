@@ -77,6 +77,7 @@ export function lexicalOf(
 }
 
 const origins = new Map<string, Origin | undefined>();
+const originOfFunction = new WeakMap<object, Origin | undefined>();
 
 /**
  * Where a function with no outer names to read is in the user's source. Kept
@@ -87,11 +88,16 @@ const origins = new Map<string, Origin | undefined>();
 export function originOfText(fn: (...args: never[]) => unknown, callerFile: () => string | undefined): Origin | undefined {
   const seen = known.get(fn);
   if (seen) return seen.origin;
+  if (originOfFunction.has(fn)) return originOfFunction.get(fn);
   const text = Function.prototype.toString.call(fn);
   const key = `${callerFile() ?? ""}\0${text}`;
-  if (origins.has(key)) return origins.get(key);
-  if (origins.size > 5000) origins.clear();
-  const origin = originOf(locate(locationOf(fn), text, callerFile()));
-  origins.set(key, origin);
+  let origin: Origin | undefined;
+  if (origins.has(key)) origin = origins.get(key);
+  else {
+    if (origins.size > 5000) origins.clear();
+    origin = originOf(locate(locationOf(fn), text, callerFile()));
+    origins.set(key, origin);
+  }
+  originOfFunction.set(fn, origin);
   return origin;
 }

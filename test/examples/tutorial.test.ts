@@ -1,14 +1,17 @@
 /**
- * The tutorial's examples as real scripts (examples/NN-*.ts and test/examples/scripts/*.ts, run with ts-node,
- * and basics.cjs / basics.mjs, run with plain node), each in its own child process, with
- * assertions on what reaches the child's stdout and stderr, when it arrives,
+ * The tutorial's programs as real scripts (examples/NN-*.ts, run with ts-node; basics.cjs / basics.mjs,
+ * run with plain node), checked against what the lessons' programs print (./expected.ts), and
+ * test scripts for behaviours around them (test/examples/scripts/*.ts), each in its own child
+ * process, with assertions on what reaches the child's stdout and stderr, when it arrives,
  * and how the process ends.
  *
  * `import ... from "threadlab"` in a script resolves by package self-reference
  * to dist/src/index.js, as it would for a user of the installed package.
  */
-import { spawn } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import { readdirSync, readFileSync } from "fs";
 import * as path from "path";
+import { expected } from "./expected";
 
 const ROOT = path.join(__dirname, "..", "..");
 const EXAMPLES = path.join(ROOT, "examples");
@@ -106,94 +109,95 @@ function lineAt(r: Run, text: string): Line {
   return line;
 }
 
-/** Index of the first line equal to `text`, failing loudly when absent. */
-function indexOf(r: Run, text: string): number {
-  const i = texts(r).indexOf(text);
-  if (i < 0) throw new Error(`no line '${text}' in the output: ${dump(r)}`);
-  return i;
-}
-
 jest.setTimeout(TEST_TIMEOUT_MS);
 
 describe("the tutorial's scripts", () => {
-  const BASICS = ["before start", "hello world 0", "hello world 1", "hello world 2", "after join", "alive after join: false"];
+  // examples/NN-*.ts, the tutorial's programs as TypeScript scripts, and the program of notebooks/lessons.js each one is.
+  const EXAMPLES_PROGRAMS: Record<string, string> = {
+    "01-basics.ts": "1-basics",
+    "02-example.ts": "2-example",
+    "03-multiple-threads.ts": "3-multiple-threads",
+    "04-locks.ts": "4-locks",
+    "05-race-without-lock.ts": "race",
+    "06-daemon.ts": "5-daemon",
+    "07-thread-local.ts": "6-thread-local",
+  };
 
-  test("1. basics.ts: create, start and join a thread with a target and args", async () => {
-    const r = await run("01-basics.ts");
-    expectCleanExit(r);
-    expect(texts(r)).toEqual(BASICS);
-    expect(r.stdout).toBe(BASICS.join("\n") + "\n");
+  test("examples/ holds the tutorial's programs, translated as a Python programmer would: top-level targets, no share()", () => {
+    expect(
+      readdirSync(EXAMPLES)
+        .filter((f) => /^\d\d-.*\.ts$/.test(f))
+        .sort(),
+    ).toEqual(Object.keys(EXAMPLES_PROGRAMS));
+    for (const f of Object.keys(EXAMPLES_PROGRAMS)) {
+      const source = readFileSync(path.join(EXAMPLES, f), "utf8");
+      expect(source).not.toMatch(/\bshare\b/);
+      // Every target is a function declared at the top of the script, passed by name.
+      for (const [, target] of source.matchAll(/target: (\w+)/g))
+        expect(source).toMatch(new RegExp(`^function ${target}\\(`, "m"));
+    }
   });
 
-  test("1. basics.cjs: the same in plain JavaScript with require(), run by node", async () => {
+  for (const [file, program] of Object.entries(EXAMPLES_PROGRAMS)) {
+    test(`${file} prints what the lesson's program prints (${program})`, async () => {
+      const r = await run(file);
+      expectCleanExit(r);
+      try {
+        expected[program](r.stdout);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\n${dump(r)}`);
+      }
+    });
+  }
+
+  test("1. basics.cjs: the basics in plain JavaScript with require(), run by node", async () => {
     const r = await run("basics.cjs");
     expectCleanExit(r);
-    expect(texts(r)).toEqual(BASICS);
+    expected["1-basics"](r.stdout);
   });
 
-  test("1. basics.mjs: the same in plain JavaScript as an ES module, run by node", async () => {
+  test("1. basics.mjs: the basics in plain JavaScript as an ES module, run by node", async () => {
     const r = await run("basics.mjs");
     expectCleanExit(r);
-    expect(texts(r)).toEqual(BASICS);
+    expected["1-basics"](r.stdout);
   });
 
-  test("2. counting.ts: the counting thread's lines interleave with the main thread's", async () => {
-    const r = await run("02-full-example.ts");
+  test("2. 02-example.ts: the counter's lines come a second apart while the main thread's come at once", async () => {
+    const r = await run("02-example.ts");
     expectCleanExit(r);
-    const all = texts(r);
-    const counts = all.filter((t) => /^\d+$/.test(t));
-    expect(counts).toEqual(["1", "2", "3", "4", "5"]);
-    const main = all.filter((t) => t === "main thread is still running");
-    expect(main.length).toBeGreaterThanOrEqual(2);
-    expect(all.filter((t) => !/^\d+$/.test(t) && t !== "main thread is still running")).toEqual(["counting done"]);
-    expect(all[all.length - 1]).toBe("counting done");
-    // Interleaving: the main thread printed while the counter was between 1 and 5.
-    const first = indexOf(r, "1");
-    const last = indexOf(r, "5");
-    const between = all.slice(first + 1, last).filter((t) => t === "main thread is still running");
-    expect(between.length).toBeGreaterThanOrEqual(1);
+    const one = lineAt(r, "1");
+    const five = lineAt(r, "5");
+    expect(five.at - one.at).toBeGreaterThanOrEqual(3500);
+    // The main thread printed its three lines before the counter's second number.
+    expect(lineAt(r, "2").at - lineAt(r, "Main Thread").at).toBeGreaterThanOrEqual(500);
+    expect(lineAt(r, "Thread has finished execution").at).toBeGreaterThanOrEqual(five.at);
   });
 
-  test("3. two-threads.ts: two threads, each in order, then the main thread", async () => {
-    const r = await run("03-multiple-threads.ts");
+  test("6. 06-daemon.ts: a daemon thread that loops forever does not keep the script alive", async () => {
+    const r = await run("06-daemon.ts");
     expectCleanExit(r);
-    const all = texts(r);
-    expect(all.filter((t) => t.startsWith("A "))).toEqual(["A step 0", "A step 1", "A step 2"]);
-    expect(all.filter((t) => t.startsWith("B "))).toEqual(["B step 0", "B step 1", "B step 2"]);
-    expect(all).toHaveLength(7);
-    expect(all[6]).toBe("both done");
-  });
-
-  test("4. lock.ts: 1000 threads each add one under a lock: exactly 1000", async () => {
-    const r = await run("04-locks.ts");
-    expectCleanExit(r);
-    expect(texts(r)).toEqual(["final counter: 1000"]);
-  });
-
-  test("5. no-lock.ts: the same without a lock loses updates (real parallelism)", async () => {
-    const r = await run("05-race-without-lock.ts");
-    expectCleanExit(r);
-    const all = texts(r);
-    expect(all).toHaveLength(2);
-    const final = /^final counter: (\d+)$/.exec(all[0]);
-    const expected = /^expected: (\d+)$/.exec(all[1]);
-    if (!final || !expected) throw new Error(`unexpected output: ${dump(r)}`);
-    expect(Number(expected[1])).toBe(8_000_000);
-    expect(Number(final[1])).toBeGreaterThan(0);
-    expect(Number(final[1])).toBeLessThan(Number(expected[1]));
-  });
-
-  test("6. daemon.ts: a daemon thread that loops forever does not keep the script alive", async () => {
-    const r = await run("06-daemon-threads.ts");
-    expectCleanExit(r);
-    const all = texts(r);
-    expect(all).toContain("ticker is daemon: true");
-    const done = lineAt(r, "main done");
-    expect(all.filter((t) => t === "daemon tick").length).toBeGreaterThanOrEqual(1);
-    expect(all.filter((t) => t !== "daemon tick")).toEqual(["ticker is daemon: true", "main done"]);
-    // The process ended soon after the main thread did, though the daemon never returns.
+    const done = lineAt(r, "Non-Daemon Thread");
+    // The script ended soon after its non-daemon thread did, though the daemon never returns.
     expect(r.exitAt - done.at).toBeLessThan(20_000);
+    expect(texts(r).filter((t) => t === "Daemon Thread").length).toBeLessThanOrEqual(3);
   });
+
+  test(
+    "npx threadlab examples runs every example, each to a clean exit",
+    () => {
+      const r = spawnSync(process.execPath, [path.join(ROOT, require("../../package.json").bin.threadlab), "examples"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 7 * SCRIPT_TIMEOUT_MS,
+      });
+      const n = Object.keys(EXAMPLES_PROGRAMS).length;
+      for (const f of Object.keys(EXAMPLES_PROGRAMS)) expect(r.stdout).toContain(`━━ ${f}`);
+      expect(r.stdout.match(/── exit 0 in /g)?.length).toBe(n);
+      expect(r.stdout).toContain(`${n} of ${n} examples ran cleanly.`);
+      expect(r.status).toBe(0);
+    },
+    7 * SCRIPT_TIMEOUT_MS,
+  );
 
   test("6. non-daemon.ts: the script waits for a non-daemon thread still running at its end", async () => {
     const r = await run("non-daemon.ts");
@@ -212,20 +216,6 @@ describe("the tutorial's scripts", () => {
     expect(workerLast.at - mainLast.at).toBeGreaterThanOrEqual(450);
     expect(r.exitAt - mainLast.at).toBeGreaterThanOrEqual(450);
     expect(r.exitAt).toBeGreaterThanOrEqual(workerLast.at);
-  });
-
-  test("7. local.ts: thread-local data: each thread sees only what it set itself", async () => {
-    const r = await run("07-thread-local.ts");
-    expectCleanExit(r);
-    const all = texts(r);
-    expect(all).toHaveLength(8);
-    const of = (who: string) => all.filter((t) => t.startsWith(`${who}: `));
-    expect(of("MainThread")).toEqual(["MainThread: No value yet", "MainThread: value=1000", "MainThread: value=1000"]);
-    expect(all.slice(0, 2)).toEqual(["MainThread: No value yet", "MainThread: value=1000"]);
-    expect(all[7]).toBe("MainThread: value=1000");
-    expect(of("worker-1")).toEqual(["worker-1: No value yet", "worker-1: value=1"]);
-    expect(of("worker-2")).toEqual(["worker-2: No value yet", "worker-2: value=2"]);
-    expect(of("reader")).toEqual(["reader: No value yet"]);
   });
 
   const LINES = ["line 1", "line 2", "line 3", "line 4", "line 5"];

@@ -1,13 +1,10 @@
-// The "basics" example in plain JavaScript (CommonJS), run with `node`, not ts-node.
+// The tutorial's basics program (examples/01-basics.ts) in plain JavaScript (CommonJS), run with `node`, not ts-node.
 const { Thread, print } = require("threadlab");
 
-function greet(name, times) {
-  for (let i = 0; i < times; i++) print(`hello ${name} ${i}`);
+function myFunction() {
+  print("Hello from the thread");
 }
 
-const t = new Thread({ target: greet, args: ["world", 3] });
-print("before start");
+const t = new Thread({ target: myFunction });
 t.start();
 t.join();
-print("after join");
-print(`alive after join: ${t.isAlive()}`);

@@ -166,6 +166,8 @@ export async function showNotebook(host: HTMLElement, services: ServiceManager.I
   const showStatus = () => {
     document.body.dataset.kernelStatus = p.sessionContext.kernelDisplayStatus;
     document.body.dataset.kernelName = p.sessionContext.kernelDisplayName;
+    // Interrupt and restart are enabled while there is a kernel: the buttons and menus ask again.
+    commands.notifyCommandChanged();
   };
   p.sessionContext.statusChanged.connect(showStatus);
   p.sessionContext.kernelChanged.connect(showStatus);

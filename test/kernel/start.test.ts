@@ -1,21 +1,35 @@
 /**
- * `npm start`: with Jupyter, the lessons open in a notebook server with the
- * kernel registered in a folder of the project; without it, the lessons run
- * in the terminal through the kernel.
+ * `npm start`: where JupyterLab itself is not installed but Debian's jupyter_server is, the
+ * lessons open in the project's JupyterLab notebook page served by jupyter_server, with the
+ * kernel registered in a folder of the project; without Jupyter, the lessons run in the terminal
+ * through the kernel.
  */
 import { spawn } from "child_process";
+import { existsSync } from "fs";
 import * as path from "path";
-import { jupyterMissing } from "../helpers/jupyter";
+import { browserSuiteMissing, launchBrowser } from "../helpers/browser";
+import { chooseFrontEnd } from "../../src/kernel/lab-server";
 
 const ROOT = path.join(__dirname, "..", "..");
-const missing = jupyterMissing();
+
+function labPageMissing(): string | undefined {
+  const missing = browserSuiteMissing("jupyterlab");
+  if (missing) return missing;
+  const ui = chooseFrontEnd();
+  if (ui?.kind !== "lab-page") return `skipped: threadlab start opens ${ui?.kind ?? "nothing"} here, not the JupyterLab page`;
+  return undefined;
+}
+const missing = labPageMissing();
 if (missing) process.stderr.write(`test/kernel/start.test.ts: ${missing}\n`);
 
-(missing ? test.skip : test)("threadlab start serves notebooks/ with the threadlab kernel and prints the URL", async () => {
+(missing ? test.skip : test)("threadlab start serves the JupyterLab notebook page on notebooks/ with the threadlab kernel and prints its URL", async () => {
   const child = spawn(process.execPath, [path.join(ROOT, "dist", "cli.js"), "start"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let out = "";
+  let origin = "";
+  const browser = await launchBrowser();
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
       const timer = setTimeout(() => reject(new Error(`no URL printed:\n${out}`)), 60000);
       const on = (d: Buffer) => {
         out += d.toString();
@@ -27,18 +41,45 @@ if (missing) process.stderr.write(`test/kernel/start.test.ts: ${missing}\n`);
       };
       child.stdout.on("data", on);
       child.stderr.on("data", on);
+      child.once("exit", (code) => reject(new Error(`threadlab start exited (${code}) before printing a URL:\n${out}`)));
     });
+    expect(out).toMatch(/Kernel "TypeScript \(threadlab\)" registered in .*\.jupyter-env/);
+    expect(existsSync(path.join(ROOT, ".jupyter-env", "share", "jupyter", "kernels", "threadlab", "kernel.json"))).toBe(true);
     const u = new URL(url);
+    origin = u.origin;
+    expect(u.pathname).toBe("/static/index.html");
     const token = u.searchParams.get("token")!;
+    expect(token).toMatch(/^[0-9a-f]{48}$/);
+
+    // The server answers: the kernelspec is there, the lessons are its folder, the API wants the token.
     const specs = (await (await fetch(`${u.origin}/api/kernelspecs?token=${token}`)).json()) as { kernelspecs: Record<string, { spec: { display_name: string; interrupt_mode: string } }> };
     expect(specs.kernelspecs.threadlab.spec.display_name).toBe("TypeScript (threadlab)");
     expect(specs.kernelspecs.threadlab.spec.interrupt_mode).toBe("message");
     const tree = (await (await fetch(`${u.origin}/api/contents?token=${token}`)).json()) as { content: Array<{ name: string }> };
     expect(tree.content.map((c) => c.name)).toEqual(expect.arrayContaining(["01-basics.ipynb", "06-thread-local.ipynb"]));
+    expect((await fetch(`${u.origin}/api/contents`)).status).toBe(403);
+    // The server's own address leads to the page, the token kept.
+    const home = await fetch(`${u.origin}/?token=${token}`, { redirect: "manual" });
+    expect(home.status).toBe(302);
+    expect(home.headers.get("location")).toBe(`/static/index.html?token=${token}`);
+
+    // The page loads in a browser: the list of lessons, each a link to the notebook page.
+    const page = await browser.browser.newPage();
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => document.body.dataset.pageState !== "loading", { timeout: 30000 });
+    expect(await page.evaluate(() => document.body.dataset.pageState)).toBe("ready");
+    const links = await page.$$eval(".tl-listing a", (as) => as.map((a) => [a.textContent, (a as HTMLAnchorElement).href]));
+    expect(links.map((l) => l[0])).toEqual(expect.arrayContaining(["01-basics.ipynb", "04-locks.ipynb", "10-thread-pool-executor.ipynb"]));
+    const lesson = new URL(links.find((l) => l[0] === "04-locks.ipynb")![1]!);
+    expect(lesson.searchParams.get("path")).toBe("04-locks.ipynb");
+    expect(lesson.searchParams.get("token")).toBe(token);
   } finally {
+    await browser.close();
     child.kill("SIGINT");
-    child.kill("SIGTERM");
   }
+  // Ctrl-C stops the server with the command.
+  expect(await exited).toBe(0);
+  await expect(fetch(`${origin}/api`)).rejects.toThrow();
 }, 90000);
 
 test("without Jupyter, the lessons run in the terminal through the kernel, cell by cell", async () => {

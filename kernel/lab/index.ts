@@ -3,7 +3,7 @@
  * folder, from the Jupyter server that serves this page. See config.ts for the URL's parameters.
  */
 import "./styles";
-import { ServiceManager } from "@jupyterlab/services";
+import { ContentsManager, ServiceManager } from "@jupyterlab/services";
 import { readOptions, serverSettings, PageError } from "./config";
 import { showListing } from "./listing";
 import { showNotebook } from "./notebook";
@@ -19,11 +19,16 @@ function showError(e: unknown): void {
 
 async function main(): Promise<void> {
   const o = readOptions(window.location);
-  const services = new ServiceManager({ serverSettings: serverSettings(o) });
-  services.connectionFailure.connect((_s, e) => showError(new PageError(`lost the connection to the Jupyter server at ${o.baseUrl}: ${e.message}`)));
+  const settings = serverSettings(o);
   const host = document.getElementById("tl-root")!;
-  if (o.path === null) await showListing(host, services, o);
-  else await showNotebook(host, services, o);
+  if (o.path === null) {
+    // A list needs the contents API only.
+    await showListing(host, new ContentsManager({ serverSettings: settings }), o);
+  } else {
+    const services = new ServiceManager({ serverSettings: settings });
+    services.connectionFailure.connect((_s, e) => showError(new PageError(`lost the connection to the Jupyter server at ${o.baseUrl}: ${e.message}`)));
+    await showNotebook(host, services, o);
+  }
   document.body.dataset.pageState = "ready";
 }
 

@@ -2,7 +2,7 @@
  * Without ?path=, the page lists the notebooks (and sub-folders) of a folder of the server,
  * each linking to this page with its path.
  */
-import type { Contents, ServiceManager } from "@jupyterlab/services";
+import type { Contents } from "@jupyterlab/services";
 import { explain, pageUrl, type PageOptions } from "./config";
 
 function link(href: string, text: string, className: string): HTMLLIElement {
@@ -15,10 +15,10 @@ function link(href: string, text: string, className: string): HTMLLIElement {
   return li;
 }
 
-export async function showListing(host: HTMLElement, services: ServiceManager.IManager, o: PageOptions): Promise<void> {
+export async function showListing(host: HTMLElement, contents: Contents.IManager, o: PageOptions): Promise<void> {
   let folder: Contents.IModel;
   try {
-    folder = await services.contents.get(o.dir, { content: true });
+    folder = await contents.get(o.dir, { content: true });
   } catch (e) {
     throw explain(e, `listing the folder '${o.dir || "/"}'`, o);
   }

@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Browser } from "puppeteer-core";
 import {
   browserSuiteMissing,
   frontEnd,
@@ -64,6 +65,7 @@ export function frontEndSuite(kind: FrontEndKind, title: string): void {
     let dir: string;
     let server: FrontEndServer;
     let closeBrowser: () => Promise<void>;
+    let browser: Browser;
     let ui: FrontEnd;
     const errors: string[] = [];
 
@@ -75,6 +77,7 @@ export function frontEndSuite(kind: FrontEndKind, title: string): void {
       server = await startFrontEndServer(kind, dir);
       const b = await launchBrowser();
       closeBrowser = b.close;
+      browser = b.browser;
       const page = await b.browser.newPage();
       // Leaving a page with unsaved changes asks first: the tests leave on purpose.
       page.on("dialog", (d) => void d.accept());
@@ -234,6 +237,45 @@ export function frontEndSuite(kind: FrontEndKind, title: string): void {
       expect((await ui.cell(next)).text).not.toMatch(/chatter/);
       expect(lines((await ui.cell(c)).text, /^chatter \d+$/).length).toBeLessThan(1000);
     }, 90000);
+
+    if (kind === "jupyterlab") {
+      it("the page says what is wrong with its address: not a notebook, no such notebook, a wrong token", async () => {
+        // A fresh browser context each time: no login cookie from the pages before.
+        const problem = async (change: (u: URL) => void) => {
+          const u = new URL(server.notebookUrl("scratch.ipynb"));
+          change(u);
+          const context = await browser.createBrowserContext();
+          try {
+            const page = await context.newPage();
+            await page.goto(u.href, { waitUntil: "load" });
+            await page.waitForFunction(() => document.body.dataset.pageState !== "loading", { timeout: 30000 });
+            const found = await page.evaluate(() => [document.body.dataset.pageState, document.getElementById("tl-error")?.textContent ?? ""]);
+            const links = await page.$$eval(".tl-listing a", (as) => as.map((a) => a.textContent));
+            return [...found, links] as [string, string, string[]];
+          } finally {
+            await context.close();
+          }
+        };
+        expect((await problem((u) => u.searchParams.set("path", "notes.txt"))).slice(0, 2)).toEqual([
+          "error",
+          "path must name a notebook (a .ipynb file) relative to the server's folder, got 'notes.txt'",
+        ]);
+        expect((await problem((u) => u.searchParams.set("path", "no-such-lesson.ipynb"))).slice(0, 2)).toEqual([
+          "error",
+          "opening 'no-such-lesson.ipynb': not found on the server (404).",
+        ]);
+        const [state, message] = await problem((u) => u.searchParams.set("token", "not-the-token"));
+        expect(state).toBe("error");
+        expect(message).toMatch(/^opening 'scratch\.ipynb': the server refused \(403\)\. The token in the address is not this server's/);
+        const [noTokenState, noToken] = await problem((u) => u.searchParams.delete("token"));
+        expect(noTokenState).toBe("error");
+        expect(noToken).toMatch(/The address has no token: open the URL the server printed/);
+        // Without a path: the folder's notebooks, each linking to the page with its path.
+        const [listed, , links] = await problem((u) => u.searchParams.delete("path"));
+        expect(listed).toBe("ready");
+        expect(links).toEqual(["04-locks.ipynb", "scratch.ipynb"]);
+      }, 60000);
+    }
 
     it("the page raised no uncaught error", () => {
       expect(errors).toEqual([]);

@@ -1,8 +1,8 @@
 /**
  * One notebook in JupyterLab's own widgets: a NotebookPanel (with its toolbar) opened through a
  * DocumentManager on the server's contents API, its session on the notebook's kernel, CodeMirror
- * cell editors bound to the shared model, outputs through the standard rendermime, and the
- * commands, shortcuts and menus of commands.ts and menus.ts.
+ * cell editors bound to the shared model, outputs through the standard rendermime, Tab completion
+ * from the kernel, and the commands, shortcuts and menus of commands.ts and menus.ts.
  */
 import { SessionContextDialogs } from "@jupyterlab/apputils";
 import {
@@ -30,6 +30,7 @@ import { Signal } from "@lumino/signaling";
 import { BoxPanel, Widget } from "@lumino/widgets";
 import { marked } from "marked";
 import { addCommands, addKeyBindings, toolbarFactory } from "./commands";
+import { addCompletion } from "./completion";
 import { explain, pageUrl, PageError, type PageOptions } from "./config";
 import { createMenuBar } from "./menus";
 
@@ -179,6 +180,7 @@ export async function showNotebook(host: HTMLElement, services: ServiceManager.I
       event.returnValue = "";
     }
   });
+  addCompletion(commands, p);
   p.content.activate();
   return p;
 }

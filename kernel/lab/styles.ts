@@ -2,4 +2,5 @@
 import "@jupyterlab/theme-light-extension/style/theme.css";
 import "@jupyterlab/notebook/style/index.css";
 import "@jupyterlab/docmanager/style/index.css";
+import "@jupyterlab/completer/style/index.css";
 import "./style.css";

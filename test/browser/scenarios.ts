@@ -166,6 +166,16 @@ export function frontEndSuite(kind: FrontEndKind, title: string): void {
       expect((await ui.cell(b)).text).not.toMatch(/tick/);
     }, 90000);
 
+    it("Tab completes a name from the kernel", async () => {
+      const c = await ui.addCell("ticker.isAl");
+      await ui.complete(c);
+      await ui.waitForCell(c, (v) => v.source.trim() === "ticker.isAlive", "to hold the completed name", 15000);
+      await ui.page.keyboard.sendCharacter("()");
+      await ui.run(c);
+      const cell = await ui.waitForCell(c, (v) => /^\d+$/.test(v.prompt) && v.text !== "", "to run");
+      expect(cell.text.trim()).toBe("false");
+    }, 60000);
+
     it("a thread's uncaught error shows in the cell that started it", async () => {
       const c = await ui.addCell('new Thread({ target: () => { throw new Error("boom from a thread"); }, name: "doomed" }).start();\nprint("started the doomed thread");');
       await ui.run(c);

@@ -131,6 +131,8 @@ export abstract class FrontEnd {
   abstract cells(): Promise<CellView[]>;
   protected abstract cellPromptSelector: string;
   protected abstract editorSelector: string;
+  /** A visible list of completions. */
+  protected abstract completerSelector: string;
   protected abstract cellSelector: string;
   abstract runAll(): Promise<void>;
   abstract interrupt(): Promise<void>;
@@ -236,6 +238,25 @@ export abstract class FrontEnd {
     for (let k = 0; k < times; k++) await this.press("Enter", "Shift");
   }
 
+  /**
+   * Tab in the editor of cell `i`: completion from the kernel. A single match is inserted at once
+   * (classic Notebook) or listed (JupyterLab): then Enter takes it, as a user does.
+   */
+  async complete(i: number): Promise<void> {
+    const before = (await this.cell(i)).source;
+    await this.page.keyboard.press("Tab");
+    let listed = false;
+    await this.until(
+      async () => {
+        listed = await this.page.evaluate((sel) => !!document.querySelector(sel), this.completerSelector);
+        return listed || (await this.cell(i)).source !== before;
+      },
+      15000,
+      "completions",
+    );
+    if (listed) await this.page.keyboard.press("Enter");
+  }
+
   /** Ctrl+S. */
   async save(): Promise<void> {
     await this.select(0);
@@ -260,6 +281,7 @@ export class ClassicNotebook extends FrontEnd {
   protected cellSelector = "#notebook-container > .cell";
   protected cellPromptSelector = ".input_prompt";
   protected editorSelector = ".CodeMirror";
+  protected completerSelector = ".completions select";
 
   async open(url: string): Promise<void> {
     await this.page.goto(url, { waitUntil: "load" });
@@ -313,6 +335,7 @@ export class JupyterLabPage extends FrontEnd {
   protected cellSelector = ".jp-Notebook .jp-Cell";
   protected cellPromptSelector = ".jp-InputPrompt";
   protected editorSelector = ".cm-editor";
+  protected completerSelector = ".jp-Completer:not(.lm-mod-hidden) .jp-Completer-item";
 
   async open(url: string): Promise<void> {
     await this.page.goto(url, { waitUntil: "load" });

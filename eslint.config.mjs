@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { project: ["./tsconfig.json", "./test/tsconfig.json"], tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        project: ["./tsconfig.json", "./test/tsconfig.json", "./kernel/lab/tsconfig.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
       globals: { require: "readonly", module: "writable", __dirname: "readonly", process: "readonly", console: "readonly" },
     },
     rules: {

@@ -2,13 +2,13 @@
 /**
  * The `threadlab` command.
  *
- *   threadlab start                     the lessons in Jupyter (or, without it, through the kernel here)
+ *   threadlab start                     the lessons in JupyterLab's notebook (or Notebook; without Jupyter, through the kernel here)
  *   threadlab examples                  run the tutorial's example scripts in this terminal
  *   threadlab run FILE.ts               run a script (TypeScript through ts-node, or JavaScript)
  *   threadlab install [--user | --sys-prefix | --prefix DIR]   write the Jupyter kernelspec
  *   threadlab kernel -f CONNECTION_FILE  the kernel itself (what kernel.json runs)
  */
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { existsSync, readdirSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
@@ -22,7 +22,8 @@ function usage(code: number): never {
       "usage: threadlab <command>",
       "",
       "commands:",
-      "  start          open the lessons (notebooks/) in Jupyter with the threadlab kernel, printing the URL;",
+      "  start          open the lessons (notebooks/) in JupyterLab's notebook with the threadlab kernel, printing",
+      "                 the URL (JupyterLab if installed, else its notebook page on jupyter_server, else Notebook);",
       "                 without Jupyter, run them here through the kernel, cell by cell",
       "  examples       run the tutorial's examples (examples/*.ts) as scripts in this terminal",
       "  run FILE       run a threadlab script (.ts through ts-node, .js/.mjs with node)",
@@ -85,63 +86,30 @@ function examples(): number {
 }
 
 const NOTEBOOKS = path.join(ROOT, "notebooks");
-const JUPYTER_UIS = [
-  "/usr/bin/jupyter-lab",
-  "/usr/local/bin/jupyter-lab",
-  "/usr/bin/jupyter-notebook",
-  "/usr/local/bin/jupyter-notebook",
-];
 
 /**
- * The main job: the lessons in a browser where Jupyter is installed (the kernel registered
- * in a folder of the project); otherwise the lessons run here, through the kernel, cell by cell.
+ * The main job: the lessons in a browser where Jupyter is installed (JupyterLab; else the
+ * project's JupyterLab notebook page on Debian's jupyter_server; else the classic Notebook: see
+ * kernel/lab-server.ts); otherwise the lessons run here, through the kernel, cell by cell.
  */
 async function start(): Promise<number> {
-  const ui = JUPYTER_UIS.find((p) => existsSync(p));
+  const { openLessons } = require("./lab-server") as typeof import("./lab-server");
+  const code = await openLessons(NOTEBOOKS, path.join(ROOT, ".jupyter-env"));
+  if (code !== undefined) return code;
   const lessons = readdirSync(NOTEBOOKS)
     .filter((f) => /^\d\d-.*\.ipynb$/.test(f))
     .sort();
-  if (!ui) {
-    process.stdout.write("Jupyter is not installed: running the lessons here, through the threadlab kernel.\n");
-
-    const { runNotebooks } = require("./run-notebooks") as typeof import("./run-notebooks");
-    const failed = await runNotebooks(
-      lessons.map((f) => path.join(NOTEBOOKS, f)),
-      NOTEBOOKS,
-    );
-    process.stdout.write(
-      `\n${failed ? `${failed} cell(s) failed.` : "All lessons ran."} For the browser UI, install Jupyter ` +
-        "(Debian: apt-get install jupyter-notebook; or pip install jupyterlab) and run npm start again.\n",
-    );
-    return failed ? 1 : 0;
-  }
-
-  const { install } = require("./install") as typeof import("./install");
-  const prefix = path.join(ROOT, ".jupyter-env");
-  install({ prefix });
-  const args = ["--no-browser", `--notebook-dir=${NOTEBOOKS}`];
-  if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--allow-root");
-  process.stdout.write(
-    `Kernel "TypeScript (threadlab)" registered in ${prefix}; starting ${path.basename(ui)} on notebooks/ ...\n`,
+  process.stdout.write("Jupyter is not installed: running the lessons here, through the threadlab kernel.\n");
+  const { runNotebooks } = require("./run-notebooks") as typeof import("./run-notebooks");
+  const failed = await runNotebooks(
+    lessons.map((f) => path.join(NOTEBOOKS, f)),
+    NOTEBOOKS,
   );
-  const child = spawn(ui, args, {
-    env: { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter") },
-    stdio: ["inherit", "pipe", "pipe"],
-  });
-  let shown = false;
-  const relay = (out: NodeJS.WriteStream) => (d: Buffer) => {
-    out.write(d);
-    const m = /(http:\/\/(?:localhost|127\.0\.0\.1):\d+\/\S*\?token=\w+)/.exec(d.toString());
-    if (m && !shown) {
-      shown = true;
-      process.stdout.write(`\n  Open the lessons: ${m[1]}\n  (Ctrl-C stops the server.)\n\n`);
-    }
-  };
-  // Stopping this command stops the server too.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => child.kill(signal));
-  child.stdout.on("data", relay(process.stdout));
-  child.stderr.on("data", relay(process.stderr));
-  return new Promise((resolve) => child.on("exit", (code) => resolve(code ?? 0)));
+  process.stdout.write(
+    `\n${failed ? `${failed} cell(s) failed.` : "All lessons ran."} For the browser UI, install Jupyter ` +
+      "(Debian: apt-get install python3-jupyter-server, or jupyter-notebook; or pip install jupyterlab) and run npm start again.\n",
+  );
+  return failed ? 1 : 0;
 }
 
 function main(argv: string[]): number {

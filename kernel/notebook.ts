@@ -45,7 +45,14 @@ export function noteCellImports(imports: Map<string, ImportedName>): void {
 
 /** The notebook's top-level names, as a cell's code reads them: each member used travels by itself. */
 function notebookMembers(exports: Record<string, unknown>): Resolved {
-  return { members: (prop) => (prop in exports ? { value: exports[prop] } : undefined) };
+  return { members: (prop) => importBinding(prop) ?? (prop in exports ? { value: exports[prop] } : undefined) };
+}
+
+/** A cell's import (`import * as path from "path"` is `exports.path` to later cells): a fresh import in the thread. */
+function importBinding(name: string): Resolved | undefined {
+  const imported = cellImports.get(name);
+  if (!imported) return undefined;
+  return { binding: { kind: "module", name, request: imported.request, prop: imported.prop, interop: imported.interop } };
 }
 
 /** A cell's `exports` (the notebook's names), found in a function's scope. */
@@ -59,11 +66,7 @@ function notebookNames(name: string): Resolved | undefined {
   const exports = tslabGlobal()?.exports;
   if (!exports) return undefined;
   if (name === "exports") return notebookMembers(exports);
-  if (Object.prototype.hasOwnProperty.call(exports, name)) return { value: exports[name] };
-  const imported = cellImports.get(name);
-  if (imported)
-    return { binding: { kind: "module", name, request: imported.request, prop: imported.prop, interop: imported.interop } };
-  return undefined;
+  return importBinding(name) ?? (Object.prototype.hasOwnProperty.call(exports, name) ? { value: exports[name] } : undefined);
 }
 
 /** tslab's exports object: named imports are defined as getters; keep them plain and rewritable. */

@@ -33,6 +33,8 @@ export const T = {
   DAEMON: 2,
   NAME_LEN: 3,
   WORKER: 4, // index of the worker running it, -1 before it is placed
+  STARTED: 5, // 1 once the thread has begun running its function (start() waits for it, as CPython's)
+  YIELDED: 6, // 1 once the thread first blocks (or ends): start() waits for that too, up to SWITCH_MS
   STRIDE: 8,
 } as const;
 

@@ -22,3 +22,23 @@ export function mySlot(): number {
 export function setMe(thread: { ident: number; slot: number } | undefined): void {
   running = thread;
 }
+
+let onFirstWait: (() => void) | undefined;
+
+/**
+ * Sets what this thread does the first time it blocks (the worker tells its
+ * starter that the new thread has given way, as a CPython thread gives up
+ * the GIL when it first blocks).
+ */
+export function setFirstWait(hook: (() => void) | undefined): void {
+  onFirstWait = hook;
+}
+
+/** Runs (once) what this thread does when it first blocks. */
+export function firstWait(): void {
+  if (onFirstWait) {
+    const hook = onFirstWait;
+    onFirstWait = undefined;
+    hook();
+  }
+}

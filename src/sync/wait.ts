@@ -8,6 +8,7 @@
  */
 import { isMainThread } from "worker_threads";
 import { argError, OverflowError, ValueError } from "../errors";
+import { firstWait } from "../state/me";
 
 /** Largest timeout accepted, in seconds (as CPython's `threading.TIMEOUT_MAX` on Linux, rounded). */
 export const TIMEOUT_MAX = 9223372036.0;
@@ -39,6 +40,7 @@ export function waitWord(
   expected: number,
   timeoutMs = Infinity,
 ): "ok" | "not-equal" | "timed-out" {
+  firstWait();
   if (!isMainThread || hooks.length === 0) return Atomics.wait(arr, index, expected, timeoutMs);
   const end = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
   for (;;) {

@@ -10,6 +10,7 @@
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { C, MAX_THREADS, NAME_BYTES, T } from "../state/layout";
+import { waitWord } from "../sync/wait";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -34,6 +35,8 @@ export function allocSlot(ident: number, name: string, daemon: boolean): SlotRef
     Atomics.store(s.threads, i + T.IDENT, ident);
     Atomics.store(s.threads, i + T.DAEMON, daemon ? 1 : 0);
     Atomics.store(s.threads, i + T.WORKER, -1);
+    Atomics.store(s.threads, i + T.STARTED, 0);
+    Atomics.store(s.threads, i + T.YIELDED, 0);
     writeName(slot, name);
     Atomics.add(s.counters, C.ALIVE_THREADS, 1);
     if (!daemon) Atomics.add(s.counters, C.NON_DAEMON_ALIVE, 1);
@@ -62,8 +65,59 @@ export function finishSlot(ref: SlotRef): boolean {
     return false;
   }
   Atomics.notify(s.threads, i + T.STATE);
+  Atomics.notify(s.threads, i + T.STARTED); // a start() still waiting for a thread that ended first
+  Atomics.notify(s.threads, i + T.YIELDED);
   if (!daemon) Atomics.notify(s.counters, C.NON_DAEMON_ALIVE);
   return true;
+}
+
+/** Marks the thread in `ref` as running its function, and wakes the `start()` that waits for it. */
+export function markStarted(ref: SlotRef): void {
+  const s = sharedState();
+  const i = ref.slot * T.STRIDE + T.STARTED;
+  Atomics.store(s.threads, i, 1);
+  Atomics.notify(s.threads, i);
+}
+
+/** Marks that the thread in `ref` has blocked for the first time (see `waitStarted`). */
+export function markYielded(ref: SlotRef): void {
+  const s = sharedState();
+  const i = ref.slot * T.STRIDE + T.YIELDED;
+  if (Atomics.load(s.threads, i) === 1) return;
+  Atomics.store(s.threads, i, 1);
+  Atomics.notify(s.threads, i);
+}
+
+/** How long a new thread runs before its `start()` returns, unless it blocks or ends first: CPython's switch interval. */
+export const SWITCH_MS = 5;
+const SPIN = 20000;
+
+/** Waits while `words[i]` is 0 and the thread in `ref` lives, at most `ms`; spins a little first. */
+function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number): void {
+  const state = ref.slot * T.STRIDE + T.STATE;
+  for (let n = 0; n < SPIN; n++) if (Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word) return;
+  const end = performance.now() + ms;
+  while (Atomics.load(words, i) === 0 && Atomics.load(words, state) === ref.word) {
+    const left = end - performance.now();
+    if (left <= 0) return;
+    // The thread's end changes STATE, not this flag, and finishSlot wakes both.
+    waitWord(words, i, 0, Math.min(left, 50));
+  }
+}
+
+/**
+ * What `start()` waits for, as CPython's: the new thread has begun running its
+ * function (CPython waits on the thread's `_started` event). Then, as a new
+ * CPython thread keeps the GIL until it first blocks, this waits until the
+ * thread first blocks, ends, or has run for SWITCH_MS — so a program that
+ * starts a thread and then prints sees the thread's first line first, as it
+ * would in CPython, while threads still run in parallel from then on.
+ */
+export function waitStarted(ref: SlotRef): void {
+  const s = sharedState();
+  const i = ref.slot * T.STRIDE;
+  waitForFlag(s.threads, i + T.STARTED, ref, Infinity);
+  waitForFlag(s.threads, i + T.YIELDED, ref, SWITCH_MS);
 }
 
 export function isSlotAlive(ref: SlotRef): boolean {

@@ -14,7 +14,7 @@ import { callerLookup } from "../transport/imports";
 import { buildProgram, type Program } from "../transport/resolve";
 import { chooseSink, type SinkDescriptor } from "../output/sinks";
 import { SharedBlob } from "../shared/blob";
-import { aliveSlots, allocSlot, finishSlot, isSlotAlive, writeName, type SlotRef } from "./registry";
+import { aliveSlots, allocSlot, finishSlot, isSlotAlive, waitStarted, writeName, type SlotRef } from "./registry";
 import { currentTask, type Task } from "./task";
 import { excepthookProgram } from "./excepthook";
 
@@ -110,7 +110,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     if (name !== null) this.#name = String(name);
     else {
       const n = nextThreadNumber();
-      this.#name = target ? `Thread-${n} (${target.name || "<anonymous>"})` : `Thread-${n}`;
+      this.#name = target ? `Thread-${n} (${targetName(target)})` : `Thread-${n}`;
     }
     this.#daemon = daemon ?? currentThread().daemon;
   }
@@ -129,7 +129,8 @@ export class Thread<A extends unknown[] = unknown[]> {
 
   /**
    * Starts the thread: its target runs in a pooled worker, concurrently with
-   * every other thread. Returns at once.
+   * every other thread. Returns once the thread has begun running (as CPython's
+   * `start()`, which waits for the new thread's started event).
    *
    * @throws {RuntimeError} "threads can only be started once".
    * @throws {NameError} when the target uses a name that cannot be sent (the message names it).
@@ -168,6 +169,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     this.#ident = ident;
     if (objects.size >= 256) forgetEnded();
     objects.set(ident, this);
+    waitStarted(ref);
   }
 
   /**
@@ -306,6 +308,19 @@ export class Thread<A extends unknown[] = unknown[]> {
     const info: ViewInfo = { ref: this.#ref, ident: this.#ident!, name: this.#name, daemon: this.#daemon, worker: this.#worker };
     return { type: "Thread", state: { info, isMain: this.#isMain } };
   }
+}
+
+/**
+ * A target's name for the default thread name. An arrow function written in
+ * the options (`{ target: () => ... }`) takes the name "target" from its key;
+ * like Python's lambda it has no name of its own, so it shows as `<lambda>`.
+ */
+function targetName(target: (...args: never[]) => unknown): string {
+  const name = target.name;
+  if (!name) return "<lambda>";
+  if (name !== "target") return name;
+  const src = Function.prototype.toString.call(target);
+  return /^(async\s+)?function\s*\*?\s*target\b|^class\s+target\b/.test(src) ? name : "<lambda>";
 }
 
 /** Room for the fields a subclass's thread sends back at its end (reserved address space; pages as used). */

@@ -75,9 +75,28 @@ export function isHelper(name: string): boolean {
 let builtins: Map<unknown, string> | undefined;
 const known = new WeakMap<object, string>();
 
+/** The exports of every builtin module that loads without a warning, by value. */
+function loadBuiltins(): void {
+  if (builtins) return;
+  builtins = new Map();
+  const req = createRequire(__filename);
+  for (const name of builtinModules) {
+    // Skip internals and modules whose loading warns (deprecated or experimental).
+    if (name.startsWith("_") || /^(wasi|test|sqlite|sea|inspector|sys|punycode|constants|trace_events)/.test(name)) continue;
+    try {
+      builtins.set(req(name), name);
+    } catch {
+      /* not loadable here */
+    }
+  }
+}
+
 /** The module a value is the exports of, if it is a loaded module (a file in require's cache, or a builtin). */
 export function moduleRequestOf(value: unknown): string | undefined {
-  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) {
+    loadBuiltins();
+    return undefined;
+  }
   const seen = known.get(value);
   if (seen) return seen;
   let found: string | undefined;
@@ -88,23 +107,44 @@ export function moduleRequestOf(value: unknown): string | undefined {
     }
   }
   if (!found) {
-    if (!builtins) {
-      builtins = new Map();
-      const req = createRequire(__filename);
-      for (const name of builtinModules) {
-        // Skip internals and modules whose loading warns (deprecated or experimental).
-        if (name.startsWith("_") || /^(wasi|test|sqlite|sea|inspector|sys|punycode|constants|trace_events)/.test(name)) continue;
-        try {
-          builtins.set(req(name), name);
-        } catch {
-          /* not loadable here */
-        }
-      }
-    }
-    found = builtins.get(value);
+    loadBuiltins();
+    found = builtins!.get(value);
   }
   if (found) known.set(value, found);
   return found;
+}
+
+let exportsSeen = -1;
+const exported = new Map<unknown, { request: string; prop: string }>();
+
+/**
+ * The builtin or package module that exports function `fn` under a name (`path.basename`,
+ * `lodash.debounce`): a thread imports it afresh, rather than being sent its source.
+ * The user's own modules are not looked at: their functions travel as source.
+ */
+export function packageExportOf(fn: unknown): { request: string; prop: string } | undefined {
+  if (typeof fn !== "function") return undefined;
+  const cacheSize = Object.keys(require.cache).length;
+  if (cacheSize !== exportsSeen) {
+    exportsSeen = cacheSize;
+    loadBuiltins();
+    const add = (request: string, exports: unknown) => {
+      if ((typeof exports !== "object" && typeof exports !== "function") || exports === null) return;
+      for (const prop of Object.keys(exports)) {
+        let value: unknown;
+        try {
+          value = (exports as Record<string, unknown>)[prop];
+        } catch {
+          continue;
+        }
+        if (typeof value === "function" && !exported.has(value)) exported.set(value, { request, prop });
+      }
+    };
+    for (const [exports, name] of builtins ?? []) add(name, exports);
+    for (const [file, mod] of Object.entries(require.cache))
+      if (file.includes(`${path.sep}node_modules${path.sep}`)) add(file, mod?.exports);
+  }
+  return exported.get(fn);
 }
 
 /** Whether `value` is a module's `require` function; then the file it resolves from. */

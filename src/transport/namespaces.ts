@@ -2,17 +2,21 @@
  * Namespaces a thread received: an object whose members its code reads
  * (a notebook's `exports.helper`), rebuilt in the thread as a frozen object
  * of just the members used. A function of that thread that starts another
- * thread finds it in its scope; this registry tells the resolver to send its
- * members one by one again, not the object as data.
+ * thread finds it in its scope; this registry tells the resolver how each
+ * member came (a fresh import stays a fresh import), not to send the object as data.
  */
-const members = new WeakMap<object, Record<string, unknown>>();
+import type { Binding } from "./resolve";
 
-/** Records that `view` (what the thread's code sees) stands for `raw`'s members. */
-export function markNamespace(view: object, raw: Record<string, unknown>): void {
-  members.set(view, raw);
+const members = new WeakMap<object, { raw: Record<string, unknown>; bindings: Record<string, Binding> }>();
+
+/** Records that `view` (what the thread's code sees) stands for `raw`'s members, bound as `bindings` say. */
+export function markNamespace(view: object, raw: Record<string, unknown>, bindings: Record<string, Binding>): void {
+  members.set(view, { raw, bindings });
 }
 
 /** The members of a namespace a thread received, if `value` is one. */
-export function namespaceMembers(value: unknown): Record<string, unknown> | undefined {
+export function namespaceMembers(
+  value: unknown,
+): { raw: Record<string, unknown>; bindings: Record<string, Binding> } | undefined {
   return typeof value === "object" && value !== null ? members.get(value) : undefined;
 }

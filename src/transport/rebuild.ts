@@ -16,6 +16,8 @@ import { installStackMapping, registerProgram, type Segment } from "./stacks";
 export interface Layout {
   code: string;
   segments: Segment[];
+  /** For each namespace the program defines, how each member was bound (so a thread can pass it on alike). */
+  namespaces: Array<Record<string, Binding>>;
 }
 
 /** Where a function's own text starts inside its expression (`(text)` or `({text})["key"]`). */
@@ -29,6 +31,8 @@ const textOffset = (expr: string) => (expr.startsWith("({") ? 2 : 1);
 export function programCode(program: Program): Layout {
   const lines = ['"use strict";'];
   const segments: Segment[] = [];
+  const namespaces: Layout["namespaces"] = [];
+  const byName = new Map(program.bindings.map((b) => [b.name, b]));
   const place = (head: string, expr: string, tail: string, origin: Origin | undefined, aliases?: Array<[string, string]>) => {
     const scope = aliases?.length ? `(() => { const ${aliases.map(([l, b]) => `${l} = ${b}`).join(", ")}; return (` : "(";
     lines.push(`${head}${scope}`);
@@ -39,25 +43,31 @@ export function programCode(program: Program): Layout {
     if (b.kind === "source") place(`const ${b.name} = `, b.expr, ";", b.origin, b.aliases);
     else if (b.kind === "namespace") {
       const members = b.members.map(([prop, internal]) => `${JSON.stringify(prop)}: ${internal}`).join(", ");
-      lines.push(`const ${b.name} = __namespace({ ${members} }, ${JSON.stringify(b.name)});`);
+      namespaces.push(Object.fromEntries(b.members.map(([prop, internal]) => [prop, byName.get(internal)!])));
+      lines.push(`const ${b.name} = __namespace({ ${members} }, ${JSON.stringify(b.name)}, ${namespaces.length - 1});`);
     } else lines.push(`const ${b.name} = __values[${n}];`);
   });
   place("return ", program.entry, ";", program.origin, program.aliases);
-  return { code: lines.join("\n"), segments };
+  return { code: lines.join("\n"), segments, namespaces };
 }
 
-type Factory = (values: unknown[], namespace: (members: Record<string, unknown>, name: string) => unknown) => unknown;
+type Factory = (
+  values: unknown[],
+  namespace: (members: Record<string, unknown>, name: string, index: number) => unknown,
+) => unknown;
 const factories = new Map<string, Factory>();
 let programs = 0;
 // A function a thread defines and hands to another thread is found in the program that made it.
 const compiled: KnownScript[] = [];
 addScriptProvider(() => compiled);
 
-/** A thread's view of a namespace: frozen, and known as a namespace if the thread passes it on. */
-function namespaceView(raw: Record<string, unknown>, name: string): unknown {
-  const view = frozenView(raw, name) as object;
-  markNamespace(view, raw);
-  return view;
+/** A thread's view of a namespace: frozen, and known as a namespace (with its members' bindings) if the thread passes it on. */
+function namespaceView(layout: Layout): (raw: Record<string, unknown>, name: string, index: number) => unknown {
+  return (raw, name, index) => {
+    const view = frozenView(raw, name) as object;
+    markNamespace(view, raw, layout.namespaces[index]);
+    return view;
+  };
 }
 
 /** Compiles (once per code) and runs the factory of `layout` with `values`. */
@@ -72,7 +82,7 @@ export function runFactory(layout: Layout, values: unknown[]): unknown {
     compiled.push({ code: layout.code, file: filename });
     factories.set(layout.code, factory);
   }
-  return factory(values, namespaceView);
+  return factory(values, namespaceView(layout));
 }
 
 let tsRegistered = false;

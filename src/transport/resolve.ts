@@ -24,7 +24,7 @@ import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "
 import { encode } from "./copy";
 import { importsOf, type ImportedName } from "./imports";
 import { lexicalOf, needsScopes, originOfText, type Lexical } from "./lexical";
-import { isGlobal, isHelper, isPackageRequest, moduleRequestOf, requireFrom } from "./names";
+import { isGlobal, isHelper, isPackageRequest, moduleRequestOf, packageExportOf, requireFrom } from "./names";
 import { namespaceMembers } from "./namespaces";
 import type { Origin } from "./scripts";
 import { analyze, analyzeExpression, type FreeName } from "./source";
@@ -64,8 +64,18 @@ export type ValueResolver = (value: unknown) => Resolved | undefined;
 const resolvers: Resolver[] = [];
 const valueResolvers: ValueResolver[] = [
   (value) => {
-    const members = namespaceMembers(value);
-    return members ? { members: (prop) => (prop in members ? { value: members[prop] } : undefined) } : undefined;
+    const ns = namespaceMembers(value);
+    if (!ns) return undefined;
+    return {
+      members: (prop) => {
+        if (!(prop in ns.raw)) return undefined;
+        const b = ns.bindings[prop];
+        // Values the thread holds travel as values again; imports, API names and helpers as the same kind of binding.
+        return b && (b.kind === "module" || b.kind === "api" || b.kind === "helper" || b.kind === "require")
+          ? { binding: b }
+          : { value: ns.raw[prop] };
+      },
+    };
   },
 ];
 
@@ -184,6 +194,8 @@ export function buildProgram(
       // A package's function imported by name: the thread imports it afresh, as its own code would.
       const imported = importOf(name, ctx);
       if (imported && isPackageRequest(imported.request)) return moduleBinding(name, imported.request, imported);
+      const exported = packageExportOf(value);
+      if (exported) return { kind: "module", name, request: exported.request, prop: exported.prop };
       const { expr, origin, aliases } = functionSource(value as (...args: never[]) => unknown, `'${name}'`);
       return { kind: "source", name, expr, origin, aliases: aliases.length ? aliases : undefined };
     }

@@ -14,6 +14,7 @@
 import * as acorn from "acorn";
 import * as eslintScope from "eslint-scope";
 import { readFileSync } from "fs";
+import * as path from "path";
 import { fileURLToPath } from "url";
 import { scriptSource, type FunctionLocation } from "./inspector";
 import { inlineSourceMap, type DecodedMap } from "./source-map";
@@ -295,5 +296,5 @@ function throughProgram(filename: string, line: number, column: number, text: st
 
 /** The file a located function comes from, when it is a file (for its imports). */
 export function fileOf(at: Located | undefined): string | undefined {
-  return at && !at.script.file.startsWith("<") ? at.script.file : undefined;
+  return at && path.isAbsolute(at.script.file) ? at.script.file : undefined;
 }

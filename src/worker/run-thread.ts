@@ -5,13 +5,13 @@
  */
 import { sharedState } from "../state/buffers";
 import { C, T, W } from "../state/layout";
-import { setMe } from "../state/me";
+import { setFirstWait, setMe } from "../state/me";
 import { decode, isPlainData } from "../transport/copy";
 import { SharedBlob } from "../shared/blob";
 import { setCurrentSink } from "../output/capture";
 import { openSink } from "../output/sinks";
 import { clearThreadLocals } from "../thread/local";
-import { finishSlot } from "../thread/registry";
+import { finishSlot, markStarted, markYielded } from "../thread/registry";
 import { setCurrentTask, type Task } from "../thread/task";
 import { Thread, currentThread, setCurrentThread } from "../thread/thread";
 import { excepthook, type ExceptHookArgs } from "../thread/excepthook";
@@ -47,6 +47,12 @@ function sendFieldsBack(self: object, back: Task["self"] & object): void {
   new SharedBlob<Record<string, unknown> | null>(back.back).set(fields);
 }
 
+/** The thread begins its function: its starter may go on once it first blocks (see waitStarted). */
+function begin(task: Task): void {
+  setFirstWait(() => markYielded(task.ref));
+  markStarted(task.ref);
+}
+
 async function callMaybeAsync(fn: () => unknown): Promise<void> {
   const result = fn();
   if (result && typeof (result as { then?: unknown }).then === "function") await (result as Promise<unknown>);
@@ -78,6 +84,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
         (self as unknown as Record<string, unknown>)[key] = await instantiate(program);
       }
       setCurrentThread(self);
+      begin(task);
       try {
         await callMaybeAsync(() => self.run());
       } finally {
@@ -86,8 +93,9 @@ export async function runThread(task: Task, index: number): Promise<void> {
     } else if (task.program) {
       const args = decode(task.args, true, "args") as unknown[];
       const target = (await instantiate(task.program)) as (...a: unknown[]) => unknown;
+      begin(task);
       await callMaybeAsync(() => target(...args));
-    }
+    } else begin(task);
   } catch (err) {
     await reportException(err, task);
   }
@@ -100,6 +108,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
   setCurrentThread(undefined);
   setCurrentTask(undefined);
   setMe(undefined);
+  setFirstWait(undefined);
   Atomics.store(s.workers, at + W.THREAD_SLOT, -1);
   // Idle before the joiners wake, so that a thread started right after this one ends finds this worker free.
   finished(index);

@@ -54,6 +54,16 @@ function main() {
 main();
 `;
 
+/** The program with the types TypeScript's checker asks for (the kernel type-checks cells). */
+function asTypeScript(program: string): string {
+  return program
+    .replace("PATH", "path")
+    .replace("class Point {", "class Point {\n  x: number;\n  y: number;")
+    .replace(/\((\w+)\) \{/g, "($1: any) {")
+    .replace("constructor(x, y)", "constructor(x: number, y: number)")
+    .replace("new Queue()", "new Queue<any>()");
+}
+
 function lines(out: string): string[] {
   return out.trim().split("\n").sort();
 }
@@ -79,11 +89,7 @@ describe("a thread sees what its function sees", () => {
   });
 
   test("a TypeScript script under ts-node (tsc's threadlab_1 names)", async () => {
-    const ts = PROGRAM.replace("PATH", "path")
-      .replace("class Point {", "class Point {\n  x: number;\n  y: number;")
-      .replace(/\((\w+)\) \{/g, "($1: any) {")
-      .replace("constructor(x, y)", "constructor(x: number, y: number)")
-      .replace("new Queue()", "new Queue<any>()");
+    const ts = asTypeScript(PROGRAM);
     const r = await runScript(
       `import { Thread, Lock, Queue, Value, print } from "threadlab";\nimport * as path from "path";\n${ts}`,
       {
@@ -233,11 +239,7 @@ describeKernel("in a notebook", () => {
   });
 
   test("the same program runs in a cell", async () => {
-    const ts = PROGRAM.replace("PATH", "path")
-      .replace("class Point {", "class Point {\n  x: number;\n  y: number;")
-      .replace(/\((\w+)\) \{/g, "($1: any) {")
-      .replace("constructor(x, y)", "constructor(x: number, y: number)")
-      .replace("new Queue()", "new Queue<any>()");
+    const ts = asTypeScript(PROGRAM);
     const a = await k.run(ts);
     expect(k.of(a.id, "error")).toEqual([]);
     expect(lines(k.text(a.id))).toEqual(EXPECTED);

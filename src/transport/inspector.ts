@@ -155,8 +155,11 @@ export function scopesOf(fn: (...args: never[]) => unknown, names: readonly stri
       ownProperties: true,
     }).result;
     const wanted = new Set(names);
+    let left = wanted.size;
     const pending: Array<{ values: Map<string, unknown>; name: string; objectId: string }> = [];
     for (const entry of entries) {
+      // Outer scopes can only shadow-free what inner ones already answered: stop once every name is found.
+      if (left === 0) break;
       if (!/^\d+$/.test(entry.name) || !entry.value?.objectId) continue;
       const type = (entry.value.description ?? "").split(" ")[0].toLowerCase();
       if (type === "global") continue;
@@ -167,6 +170,8 @@ export function scopesOf(fn: (...args: never[]) => unknown, names: readonly stri
       }).result;
       for (const v of vars) {
         if (!wanted.has(v.name) || !v.value) continue;
+        wanted.delete(v.name);
+        left--;
         if (v.value.objectId) pending.push({ values, name: v.name, objectId: v.value.objectId });
         else values.set(v.name, primitive(v.value));
       }

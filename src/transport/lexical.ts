@@ -34,6 +34,7 @@ interface Known {
 }
 
 const known = new WeakMap<object, Known>();
+const byLocation = new Map<string, Known>();
 
 let intrinsics: Set<string> | undefined;
 /** ECMAScript's own globals (Math, JSON, Object...): no program shadows them, so they need no reading. */
@@ -66,13 +67,24 @@ export function lexicalOf(
   for (const scope of scopes) for (const [name, value] of scope.values) if (!values.has(name)) values.set(name, value);
   let entry = seen;
   if (!entry) {
-    const at = locate(location, Function.prototype.toString.call(fn), callerFile());
-    entry = { origin: originOf(at), file: fileOf(at), stable: stableNames(at, wanted) };
+    // Closures made by one piece of code (a lambda in a loop) share where they are and what can change.
+    const key = location ? `${location.scriptId}:${location.lineNumber}:${location.columnNumber}` : undefined;
+    const same = key ? byLocation.get(key) : undefined;
+    if (same) entry = { ...same, values: undefined };
+    else {
+      const at = locate(location, Function.prototype.toString.call(fn), callerFile());
+      entry = { origin: originOf(at), file: fileOf(at), stable: stableNames(at, wanted) };
+      if (key) {
+        if (byLocation.size > 5000) byLocation.clear();
+        byLocation.set(key, entry);
+      }
+    }
     known.set(fn, entry);
   }
   // Keep the values only if none of them can change; otherwise read again at the next start.
   // (A value still undefined may be a binding not yet initialized: read it again too.)
-  if ([...values].every(([n, v]) => entry.stable.has(n) && v !== undefined)) entry.values = values;
+  const stable = entry.stable;
+  if ([...values].every(([n, v]) => stable.has(n) && v !== undefined)) entry.values = values;
   return { values, origin: entry.origin, file: entry.file };
 }
 

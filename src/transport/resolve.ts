@@ -151,12 +151,10 @@ export function buildProgram(
   let caller: string | undefined | null = null;
   const callerFile = () => (caller === null ? (caller = callerOf()) : caller);
 
+  /** An import of the function's own file (when it is known), else of the file that started the thread. */
   const importOf = (name: string, ctx: Context): ImportedName | undefined => {
-    for (const file of [ctx.file, callerFile()]) {
-      const hit = file ? importsOf(file).get(name) : undefined;
-      if (hit) return hit;
-    }
-    return undefined;
+    const file = ctx.file ?? callerFile();
+    return file ? importsOf(file).get(name) : undefined;
   };
 
   const moduleBinding = (name: string, request: string, imported?: ImportedName): Binding => {

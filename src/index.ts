@@ -5,6 +5,8 @@
  */
 import { registerApi } from "./transport/api";
 import "./worker/launch";
+// Instances of the user's classes cross to threads as shared objects.
+import "./shared/objects";
 
 export {
   RuntimeError,

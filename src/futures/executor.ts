@@ -18,7 +18,7 @@ import { isPoolOwner } from "../state/buffers";
 import { registerInternal } from "../transport/api";
 import { encode } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
-import { buildProgram, type Program } from "../transport/resolve";
+import { buildProgram, refuseDetachedMethod, type Program } from "../transport/resolve";
 import { Thread } from "../thread/thread";
 import { READY, IDLE, executorThread, type ExecutorMessage } from "./executor-thread";
 import { CANCELLED, FINISHED, Future, TimeoutError } from "./future";
@@ -48,6 +48,8 @@ export class ThreadPoolExecutor {
   readonly #counters = new Int32Array(new SharedArrayBuffer(8));
   readonly #threads: Thread[] = [];
   readonly #pending = new Set<Future>();
+  /** The futures submit() returned, until shutdown says which of them failed unseen. */
+  readonly #submitted = new Set<Future>();
   readonly #init: { program: Program | null; args: unknown };
   #shutdown = false;
 
@@ -89,11 +91,13 @@ export class ThreadPoolExecutor {
   submit<R, A extends unknown[]>(fn: (...args: A) => R, ...args: A): Future<Awaited<R>> {
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     if (typeof fn !== "function") throw argError("submit()", "fn", "a function", fn);
+    refuseDetachedMethod(fn, "submit()");
     const caller = callerLookup();
     const program = buildProgram(fn, `a call submitted to ${this.#prefix}`, caller);
     const encoded = encode(args, "the arguments of a submitted call");
     const future = new Future<Awaited<R>>();
     this.#pending.add(future);
+    this.#submitted.add(future);
     this.#adjustThreads();
     this.#channel.postMessage({ type: "job", program, args: encoded, future: future.sab } satisfies ExecutorMessage);
     return future;
@@ -107,6 +111,7 @@ export class ThreadPoolExecutor {
   *map<R>(fn: (...args: any[]) => R, ...iterables: Array<Iterable<unknown>>): Generator<Awaited<R>> {
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     if (typeof fn !== "function") throw argError("map()", "fn", "a function", fn);
+    refuseDetachedMethod(fn, "map()");
     const its = iterables.map((it) => it[Symbol.iterator]());
     const calls: unknown[][] = [];
     for (;;) {
@@ -148,7 +153,26 @@ export class ThreadPoolExecutor {
       live.delete(this);
     }
     if (wait) for (const t of this.#threads) t.join();
-    if (wait) this.#channel.close();
+    if (wait) {
+      this.#channel.close();
+      this.#reportUnretrieved();
+    }
+  }
+
+  /** Says, one line each on stderr, which calls threw an error nobody asked their Future for. */
+  #reportUnretrieved(): void {
+    for (const f of this.#submitted) {
+      const err = f.unretrievedException();
+      if (err) {
+        const first = (err.stack ?? `${err.name}: ${err.message}`)
+          .split("\n")
+          .slice(0, 2)
+          .map((l) => l.trim())
+          .join(" ");
+        process.stderr.write(`Future exception was never retrieved (a call submitted to ${this.#prefix}): ${first}\n`);
+      }
+    }
+    this.#submitted.clear();
   }
 
   /** Python's `with ThreadPoolExecutor() as ex:` — shuts down (waiting) when `fn` returns. */

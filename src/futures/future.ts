@@ -8,6 +8,7 @@ import { deserialize, serialize } from "v8";
 import { CancelledError, DataCloneError, TimeoutError, reviveError } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 import { ensureBytes, growableBuffer } from "../shared/growable";
 
 export { CancelledError, TimeoutError };
@@ -28,6 +29,7 @@ export class Future<T = unknown> {
   readonly #w: Int32Array;
   readonly #callbacks: Array<(f: Future<any>) => void> = [];
   #watching = false;
+  #retrieved = false;
 
   constructor(sab?: SharedArrayBuffer) {
     // Growable: the result is written by whichever thread runs the call.
@@ -74,6 +76,7 @@ export class Future<T = unknown> {
   result(timeout?: number | null): T {
     this.#wait(timeout);
     if (this.state === CANCELLED) throw new CancelledError();
+    this.#retrieved = true;
     const value = this.#read();
     if (Atomics.load(this.#w, IS_ERROR)) throw value;
     return value as T;
@@ -83,7 +86,17 @@ export class Future<T = unknown> {
   exception(timeout?: number | null): unknown {
     this.#wait(timeout);
     if (this.state === CANCELLED) throw new CancelledError();
+    this.#retrieved = true;
     return Atomics.load(this.#w, IS_ERROR) ? this.#read() : null;
+  }
+
+  /**
+   * @internal The error of a call that threw, if nobody has asked this Future for it (result() or
+   * exception()): an executor says so when it shuts down, as asyncio does for an unretrieved exception.
+   */
+  unretrievedException(): Error | undefined {
+    if (this.#retrieved || this.state !== FINISHED || !Atomics.load(this.#w, IS_ERROR)) return undefined;
+    return this.#read() as Error;
   }
 
   /**
@@ -132,9 +145,11 @@ export class Future<T = unknown> {
 
   #read(): unknown {
     const len = Atomics.load(this.#w, LENGTH);
-    const value: unknown = deserialize(new Uint8Array(this.sab, HEADER, len).slice());
-    if (Atomics.load(this.#w, IS_ERROR)) return reviveError(value as { name: string; message: string; stack?: string });
-    return value;
+    const bytes = new Uint8Array(this.sab, HEADER, len).slice();
+    if (Atomics.load(this.#w, IS_ERROR))
+      return reviveError(deserialize(bytes) as { name: string; message: string; stack?: string });
+    // The result crosses as anything crosses to a thread: shared objects the same, data a frozen copy.
+    return decodeFromBytes(bytes, true, "the result");
   }
 
   /** @internal The running thread claims the call; false if it was cancelled first. */
@@ -146,7 +161,7 @@ export class Future<T = unknown> {
   setResult(value: unknown): void {
     let bytes: Uint8Array;
     try {
-      bytes = serialize(value);
+      bytes = encodeToBytes(value, "the result");
     } catch (err) {
       this.setException(new DataCloneError(`the result cannot be sent back: ${(err as Error).message}`));
       return;

@@ -94,6 +94,21 @@ export class SharedBlob<T> {
     });
   }
 
+  /** How many times the record was written: a reader may keep what it decoded while this stays the same. */
+  version(): number {
+    return Atomics.load(this.#w, VERSION);
+  }
+
+  /** The record's bytes as they are (a copy). Call with the lock held. */
+  readBytes(): Uint8Array {
+    return new Uint8Array(this.state.sab, HEADER, Atomics.load(this.#w, LENGTH)).slice();
+  }
+
+  /** Replaces the record's bytes. Call with the lock held. */
+  writeBytes(bytes: Uint8Array): void {
+    this.#write(bytes);
+  }
+
   /** Replaces the value, under the lock. */
   set(value: T): void {
     const bytes = toRecord(value, "store");

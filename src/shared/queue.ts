@@ -8,13 +8,12 @@
  * what was put. Records are kept in order in one byte area: FIFO takes the
  * first, LIFO the last, the priority queue the smallest.
  */
-import { deserialize, serialize } from "v8";
 import { DataCloneError, Empty, Full, ShutDown, ValueError, argError } from "../errors";
 import { Condition } from "../sync/condition";
 import { Lock } from "../sync/lock";
 import { checkTimeout, deadline, secondsLeft } from "../sync/wait";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
-import { findUnstorable } from "./blob";
+import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 
 export { Empty, Full, ShutDown };
 
@@ -281,19 +280,11 @@ export class Queue<T = unknown> {
       return rec;
     }
     if (item === null || item === undefined) return Uint8Array.of(item === null ? TAG_NULL : TAG_UNDEFINED);
-    const bad = findUnstorable(item);
-    if (bad?.kind === "handle")
-      throw new DataCloneError(
-        "a threadlab object cannot be put in a queue yet: pass it to the thread in args, or share it by name",
-      );
-    if (bad?.kind === "function")
-      throw new DataCloneError(`cannot put a function in a queue: ${bad.name || "anonymous function"}`);
-    let body: Uint8Array;
-    try {
-      body = serialize(item);
-    } catch (err) {
-      throw new DataCloneError(`cannot put this item in a queue: ${(err as Error).message}`);
+    if (typeof item === "function") {
+      throw new DataCloneError(`cannot put a function in a queue: ${(item as { name?: string }).name || "anonymous function"}`);
     }
+    // Anything else as it crosses to a thread: threadlab objects and the user's objects shared, data a copy with its identity.
+    const body = encodeToBytes(item, "the item put in the queue");
     const rec = new Uint8Array(1 + body.length);
     rec[0] = TAG_V8;
     rec.set(body, 1);
@@ -306,7 +297,7 @@ export class Queue<T = unknown> {
     if (tag === TAG_STRING) return textDecoder.decode(this.#bytes.slice(at + 1, at + length)) as T;
     if (tag === TAG_NULL) return null as T;
     if (tag === TAG_UNDEFINED) return undefined as T;
-    return deserialize(this.#bytes.slice(at + 1, at + length)) as T;
+    return decodeFromBytes(this.#bytes.slice(at + 1, at + length), true, "the item got from the queue") as T;
   }
 
   /** Removes the record this kind of queue takes next; the mutex is held. */

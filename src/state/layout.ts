@@ -20,6 +20,7 @@ export const C = {
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
   SPINNERS: 11, // idle workers spinning before they sleep
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
+  NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
   SIZE: 16,
 } as const;
 

@@ -7,7 +7,7 @@
 import { BrokenBarrierError, ValueError, argError } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { rebuildSync } from "../transport/rebuild";
-import { buildProgram, type Program } from "../transport/resolve";
+import { buildProgram, refuseDetachedMethod, type Program } from "../transport/resolve";
 import { callerLookup } from "../transport/imports";
 import { Condition } from "./condition";
 import { Lock } from "./lock";
@@ -51,6 +51,7 @@ export class Barrier {
     if (typeof parties !== "number" || !Number.isInteger(parties))
       throw argError("Barrier()", "parties", "a whole number", parties);
     if (parties < 1) throw new ValueError("parties must be >= 1");
+    refuseDetachedMethod(action, "Barrier()");
     if (action !== undefined && action !== null && typeof action !== "function")
       throw argError("Barrier()", "action", "a function", action);
     const t = checkTimeout("Barrier()", timeout, true);

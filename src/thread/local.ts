@@ -5,17 +5,28 @@
  * A `local` is one id shared by every thread; each isolate keeps the values of
  * the thread running in it, and a pool worker wipes them when its thread ends,
  * so nothing reaches the next thread that reuses the worker.
+ *
+ * A subclass with a constructor (`class MyLocal extends local { constructor(v) { super(); this.v = v; } }`)
+ * runs that constructor once in each thread that first touches the object, with the
+ * arguments the object was made with, as Python runs `local.__init__` in each thread.
  */
 import { AttributeError } from "../errors";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { nextObjectId } from "../state/ids";
+import { decode, encodeArgs } from "../transport/copy";
+import { callerLookup } from "../transport/imports";
+import { rebuildSync } from "../transport/rebuild";
+import { buildProgram, type Program } from "../transport/resolve";
 
 /** The values of every `local` for the thread running in this isolate, by local id. */
 let store = new Map<number, Map<string | symbol, unknown>>();
+/** The subclassed locals whose constructor has run for this isolate's thread. */
+let initialized = new Set<number>();
 
 /** Forgets every thread-local value of this isolate's thread (a pool worker calls it between threads). */
 export function clearThreadLocals(): void {
   store = new Map();
+  initialized = new Set();
 }
 
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
@@ -27,37 +38,87 @@ function attributes(id: number): Map<string | symbol, unknown> {
   return attrs;
 }
 
-function makeLocal(id: number): local {
-  const target = Object.create(local.prototype) as local;
+/** How a subclassed local is made again in another thread. */
+interface Subclass {
+  cls: new (...args: unknown[]) => local;
+  args: unknown[];
+  program?: Program;
+  encodedArgs?: unknown;
+}
+
+/** Set while a subclass's constructor runs for a thread: `super()` hands back the existing object. */
+let initializing: local | undefined;
+
+function makeLocal(id: number, sub: Subclass | undefined): local {
+  const proto = (sub?.cls ?? local).prototype as object;
+  const target = Object.create(proto) as local;
   // util.inspect shows a Proxy's target without asking the proxy, so the target itself says what to show.
-  Object.defineProperty(target, INSPECT, { value: () => `<local object ${id} ${inspectOwn(store.get(id))}>` });
-  const proxy = new Proxy(target, {
-    get(_t, key) {
+  Object.defineProperty(target, INSPECT, {
+    value: () => `<${sub?.cls.name ?? "local"} object ${id} ${inspectOwn(store.get(id))}>`,
+  });
+  /** The first touch in a thread runs the subclass's constructor for it. */
+  const init = () => {
+    if (!sub || initialized.has(id)) return;
+    initialized.add(id);
+    initializing = proxy;
+    try {
+      Reflect.construct(sub.cls, sub.args, sub.cls);
+    } finally {
+      initializing = undefined;
+    }
+  };
+  const proxy: local = new Proxy(target, {
+    get(t, key) {
+      if (key === HANDLE) return (): Handle => handleOf(id, sub);
+      init();
       const attrs = store.get(id);
       if (attrs?.has(key)) return attrs.get(key);
-      if (key === HANDLE) return (): Handle => ({ type: "local", state: id });
-      if (key === "toString") return () => `<threadlab.local object ${id}>`;
+      if (key === INSPECT) return Reflect.get(t, key) as unknown;
+      if (key === "toString" && !(sub && Reflect.has(proto, key) && proto !== local.prototype))
+        return () => `<threadlab.local object ${id}>`;
+      // Methods and getters of a subclass.
+      if (
+        sub &&
+        key !== "constructor" &&
+        Reflect.has(proto, key) &&
+        !Object.prototype.hasOwnProperty.call(Object.prototype, key)
+      ) {
+        return Reflect.get(proto, key, proxy) as unknown;
+      }
       // Promise resolution and inspection probe these; they are absent, not errors.
       if (typeof key === "symbol" || key === "then" || key === "constructor" || key === "toJSON") {
-        return key === "constructor" ? local : undefined;
+        return key === "constructor" ? (sub?.cls ?? local) : undefined;
       }
-      throw new AttributeError(`'local' object has no attribute '${key}'`);
+      throw new AttributeError(`'${sub?.cls.name ?? "local"}' object has no attribute '${key}'`);
     },
     set(_t, key, value) {
+      init();
       attributes(id).set(key, value);
       return true;
     },
+    defineProperty(_t, key, descriptor) {
+      // Class fields of a subclass are defined, not assigned.
+      init();
+      attributes(id).set(key, descriptor.value ?? descriptor.get?.());
+      return true;
+    },
     has(_t, key) {
-      return store.get(id)?.has(key) ?? false;
+      init();
+      return (store.get(id)?.has(key) ?? false) || (!!sub && Reflect.has(proto, key));
     },
     deleteProperty(_t, key) {
+      init();
       const attrs = store.get(id);
-      if (!attrs?.has(key)) throw new AttributeError(`'local' object has no attribute '${String(key)}'`);
+      if (!attrs?.has(key)) throw new AttributeError(`'${sub?.cls.name ?? "local"}' object has no attribute '${String(key)}'`);
       attrs.delete(key);
       return true;
     },
-    ownKeys: () => [...(store.get(id)?.keys() ?? [])],
+    ownKeys: () => {
+      init();
+      return [...(store.get(id)?.keys() ?? [])];
+    },
     getOwnPropertyDescriptor(_t, key) {
+      init();
       const attrs = store.get(id);
       if (!attrs?.has(key)) return undefined;
       return { value: attrs.get(key), writable: true, enumerable: true, configurable: true };
@@ -65,6 +126,13 @@ function makeLocal(id: number): local {
   });
   proxies.set(id, proxy);
   return proxy;
+}
+
+function handleOf(id: number, sub: Subclass | undefined): Handle {
+  if (!sub) return { type: "local", state: id };
+  sub.program ??= buildProgram(sub.cls as never, `the class ${sub.cls.name} of a local`, callerLookup());
+  sub.encodedArgs ??= encodeArgs(sub.args, `the arguments of ${sub.cls.name}()`);
+  return { type: "local", state: { id, program: sub.program, args: sub.encodedArgs } };
 }
 
 function inspectOwn(attrs: Map<string | symbol, unknown> | undefined): string {
@@ -75,17 +143,40 @@ function inspectOwn(attrs: Map<string | symbol, unknown> | undefined): string {
 /**
  * Thread-local data: `const data = new local(); data.value = 1;` sets `value`
  * for this thread only. Share the same `local` with threads (by name, or as an
- * argument); each of them starts with no attributes.
+ * argument); each of them starts with no attributes (or, for a subclass, with
+ * what its constructor sets, run for that thread).
  */
-
 export class local {
   [name: string]: any;
   /** `<threadlab.local object ID>`. */
   declare toString: () => string;
 
-  constructor() {
-    return makeLocal(nextObjectId());
+  constructor(...args: unknown[]) {
+    if (initializing) return initializing; // a subclass's constructor, run again for another thread
+    const id = nextObjectId();
+    const sub = new.target === local ? undefined : { cls: new.target as Subclass["cls"], args };
+    // JavaScript hands a base class only what super() passes: a thread can run the constructor again
+    // only with those arguments, so a constructor that takes some must pass them on.
+    if (sub && args.length < sub.cls.length) {
+      const name = sub.cls.name || "the subclass";
+      throw new TypeError(
+        `${name}'s constructor takes ${sub.cls.length} argument(s), but its super() call passes ${args.length}: each thread ` +
+          `runs the constructor again with the arguments super() got (as Python calls local.__init__ in each thread with ` +
+          `the arguments the object was made with). Pass them on: super(...args)`,
+      );
+    }
+    const proxy = makeLocal(id, sub);
+    // This thread is the one making it: its constructor runs now, here.
+    if (sub) initialized.add(id);
+    return proxy;
   }
 }
 
-registerHandleType("local", (id) => proxies.get(id as number) ?? makeLocal(id as number));
+registerHandleType("local", (s) => {
+  if (typeof s === "number") return proxies.get(s) ?? makeLocal(s, undefined);
+  const { id, program, args } = s as { id: number; program: Program; args: unknown };
+  const existing = proxies.get(id);
+  if (existing) return existing;
+  const cls = rebuildSync(program) as Subclass["cls"];
+  return makeLocal(id, { cls, args: decode(args, true, "the arguments of a local") as unknown[], program, encodedArgs: args });
+});

@@ -1,6 +1,7 @@
 /** What a starter sends to the worker that runs a thread, and the task running in this worker. */
 import type { SinkDescriptor } from "../output/sinks";
 import type { BlobState } from "../shared/blob";
+import type { SharedFields } from "../shared/objects";
 import type { Program } from "../transport/resolve";
 import type { SlotRef } from "./registry";
 
@@ -17,10 +18,10 @@ export interface Task {
   /** The custom excepthook, if one is set. */
   hook: Program | null;
   /**
-   * For a Thread subclass overriding run(): the object's encoded data fields, its function
-   * fields as programs, and where its fields go back when run() ends (join() applies them).
+   * For a Thread subclass overriding run(): the object's data fields (shared), its function
+   * fields as programs, and where the fields run() adds go when it ends (join() applies them).
    */
-  self?: { fields: unknown; functions: Record<string, Program>; back: BlobState };
+  self?: { shared: SharedFields; functions: Record<string, Program>; back: BlobState };
 }
 
 let running: Task | undefined;

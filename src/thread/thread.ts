@@ -9,11 +9,12 @@ import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
 import { C, T, W } from "../state/layout";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
-import { encode } from "../transport/copy";
+import { decodeFromBytes, encodeArgs } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
-import { buildProgram, type Program } from "../transport/resolve";
+import { buildProgram, refuseDetachedMethod, type Program } from "../transport/resolve";
 import { chooseSink, type SinkDescriptor } from "../output/sinks";
 import { SharedBlob } from "../shared/blob";
+import { shareFields, type SharedFields } from "../shared/objects";
 import { aliveSlots, allocSlot, finishSlot, isSlotAlive, waitStarted, writeName, type SlotRef } from "./registry";
 import { currentTask, type Task } from "./task";
 import { excepthookProgram } from "./excepthook";
@@ -71,7 +72,7 @@ export class Thread<A extends unknown[] = unknown[]> {
   #nativeId: number | null = null;
   #worker = -1;
   #isMain = false;
-  #fieldsBack: SharedBlob<Record<string, unknown> | null> | undefined;
+  #fieldsBack: SharedBlob<unknown> | undefined;
 
   constructor(options: ThreadOptions<A> = {}) {
     if (viewing) {
@@ -96,6 +97,7 @@ export class Thread<A extends unknown[] = unknown[]> {
       throw argError("Thread()", "target", "a function", target);
     }
     if (!Array.isArray(args)) throw argError("Thread()", "args", "an array of arguments", args);
+    refuseDetachedMethod(target, "Thread()");
     if (name !== null && typeof name !== "string" && typeof name !== "number") {
       throw argError("Thread()", "name", "a string", name);
     }
@@ -143,16 +145,17 @@ export class Thread<A extends unknown[] = unknown[]> {
     const label = `the target of thread '${this.#name}'`;
     // The file that starts the thread is looked up (from the stack) only if a name needs its imports.
     const caller = callerLookup();
-    // A subclass that overrides run(): its class travels as source, and the thread runs run() on a
-    // copy of this object's fields; the fields it then holds come back to this object at join().
+    // A subclass that overrides run(): its class travels as source, and the thread runs run() on an
+    // object of that class whose fields are this object's, shared (a write in either is seen in both).
+    // Fields that run() adds come back to this object at join().
     const subclassRun = this.run !== Thread.prototype.run;
     let self: Task["self"];
     if (subclassRun) {
       program = buildProgram(this.constructor as never, `the class of thread '${this.#name}'`, caller);
-      this.#fieldsBack = SharedBlob.create<Record<string, unknown> | null>(null, FIELDS_BYTES);
+      this.#fieldsBack = SharedBlob.create<unknown>(undefined, FIELDS_BYTES);
       self = { ...this.#packFields(caller), back: this.#fieldsBack.state };
     } else if (this.#target) program = buildProgram(this.#target as never, label, caller);
-    const args = encode(this.#args, `the args of thread '${this.#name}'`);
+    const args = encodeArgs(this.#args, `the args of thread '${this.#name}'`);
     const hook = excepthookProgram(caller);
     const ident = nextIdent();
     const ref = allocSlot(ident, this.#name, this.#daemon);
@@ -176,15 +179,15 @@ export class Thread<A extends unknown[] = unknown[]> {
    * A subclass's own fields, for the thread that runs its `run()`: functions
    * travel as source (a Timer's function), everything else as `args` do.
    */
-  #packFields(caller: () => string | undefined): { fields: unknown; functions: Record<string, Program> } {
-    const data: Record<string, unknown> = {};
+  #packFields(caller: () => string | undefined): { shared: SharedFields; functions: Record<string, Program> } {
+    const data: string[] = [];
     const functions: Record<string, Program> = {};
     for (const [key, value] of Object.entries(this)) {
       if (typeof value === "function") {
         functions[key] = buildProgram(value as never, `the field '${key}' of thread '${this.#name}'`, caller);
-      } else data[key] = value;
+      } else data.push(key);
     }
-    return { fields: encode(data, `the fields of thread '${this.#name}'`), functions };
+    return { shared: shareFields(this, data, `thread '${this.#name}'`, false), functions };
   }
 
   /**
@@ -223,9 +226,10 @@ export class Thread<A extends unknown[] = unknown[]> {
       waitWord(words, i, ref.word, left);
     }
     objects.delete(this.#ident!);
-    const fields = this.#fieldsBack?.read();
-    if (fields) {
-      Object.assign(this, fields);
+    const back = this.#fieldsBack;
+    if (back && back.version() > 0) {
+      const added = back.lock.with(() => decodeFromBytes(back.readBytes(), false, `the fields of thread '${this.#name}'`));
+      Object.assign(this, added);
       this.#fieldsBack = undefined;
     }
   }

@@ -7,6 +7,7 @@
 import { argError } from "../errors";
 import { Event } from "../sync/event";
 import { checkTimeout } from "../sync/wait";
+import { refuseDetachedMethod } from "../transport/resolve";
 import { Thread } from "./thread";
 
 export class Timer<A extends unknown[] = unknown[]> extends Thread {
@@ -27,13 +28,14 @@ export class Timer<A extends unknown[] = unknown[]> extends Thread {
    */
   constructor(interval: number, fn: (...args: A) => unknown, args: A = [] as unknown as A) {
     if (typeof fn !== "function") throw argError("Timer()", "function", "a function", fn);
+    refuseDetachedMethod(fn, "Timer()");
     const t = checkTimeout("Timer()", interval, true);
     if (t === null) throw argError("Timer()", "interval", "a number of seconds", interval);
     if (!Array.isArray(args)) throw argError("Timer()", "args", "an array of arguments", args);
     super();
     this.interval = t;
     this.function = fn;
-    this.args = args;
+    this.args = [...args] as unknown as A; // its own array: a shared object's array is frozen where it came from
   }
 
   /** Stops the timer if it is still waiting: its function will not be called. */

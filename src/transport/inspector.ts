@@ -196,6 +196,39 @@ export function scopesOf(fn: (...args: never[]) => unknown, names: readonly stri
   }
 }
 
+/** Whether `fn` is a bound function (`f.bind(obj)`): its source is not its own. */
+export function isBound(fn: (...args: never[]) => unknown): boolean {
+  return fn.name.startsWith("bound ") && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+}
+
+/** What a bound function binds: the function, the `this` and the leading arguments. */
+export function boundParts(fn: (...args: never[]) => unknown): { target: unknown; thisArg: unknown; args: unknown[] } {
+  const objectGroup = `threadlab-${++group}`;
+  (globalThis as Record<string, unknown>)[SLOT] = fn;
+  try {
+    const fnObject = slotObject(objectGroup);
+    const internal =
+      post<{ internalProperties?: PropertyDescriptor[] }>("Runtime.getProperties", {
+        objectId: fnObject.objectId,
+        ownProperties: true,
+      }).internalProperties ?? [];
+    const part = (name: string) => internal.find((p) => p.name === name)?.value;
+    const pieces = [part("[[TargetFunction]]"), part("[[BoundThis]]"), part("[[BoundArgs]]")];
+    post("Runtime.callFunctionOn", {
+      objectId: fnObject.objectId,
+      functionDeclaration: `function (...xs) { globalThis.${SLOT} = xs; }`,
+      arguments: pieces.map((p) => (p?.objectId ? { objectId: p.objectId } : { value: p ? primitive(p) : undefined })),
+      objectGroup,
+      silent: true,
+    });
+    const [target, thisArg, args] = (globalThis as Record<string, unknown>)[SLOT] as [unknown, unknown, unknown[] | undefined];
+    return { target, thisArg, args: args ? [...args] : [] };
+  } finally {
+    delete (globalThis as Record<string, unknown>)[SLOT];
+    post("Runtime.releaseObjectGroup", { objectGroup });
+  }
+}
+
 /** Only the location of `fn` (two inspector calls). */
 export function locationOf(fn: (...args: never[]) => unknown): FunctionLocation | undefined {
   return scopesOf(fn, []).location;

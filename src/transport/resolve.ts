@@ -22,6 +22,7 @@ import { DataCloneError, NameError } from "../errors";
 import { isShareable } from "../state/handle";
 import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "./api";
 import { encode } from "./copy";
+import { boundParts, isBound } from "./inspector";
 import { importsOf, type ImportedName } from "./imports";
 import { lexicalOf, needsScopes, originOfText, type Lexical } from "./lexical";
 import { isGlobal, isHelper, isPackageRequest, moduleRequestOf, packageExportOf, requireFrom } from "./names";
@@ -127,6 +128,30 @@ function writeError(name: string, user: string): TypeError {
   );
 }
 
+/**
+ * Refuses a method given without its object (`submit(db.update)`): JavaScript's
+ * `db.update` does not carry `db` along, as a Python bound method does, so the
+ * method would run with no `this`. Says how to keep the object.
+ */
+export function refuseDetachedMethod(fn: unknown, where: string): void {
+  if (typeof fn !== "function" || isBound(fn as never)) return;
+  let analysis;
+  try {
+    analysis = analyze(fn as never, where);
+  } catch {
+    return; // not sendable at all: start() says why
+  }
+  if (!analysis.isMethod || !analysis.usesThis) return;
+  const m = fn.name || "method";
+  throw new TypeError(
+    `${where} got the method '${m}' without its object: in JavaScript \`obj.${m}\` does not carry \`obj\` along ` +
+      `(a Python bound method does), so '${m}' would run with no \`this\`. Pass obj.${m}.bind(obj), or () => obj.${m}(...)`,
+  );
+}
+
+/** What a bound function becomes in a thread: a function that calls the target on the bound object. */
+const BOUND_CALL = "(function (...__call_args) { return __bound_target.apply(__bound_this, __bound_args.concat(__call_args)); })";
+
 /** Where a function's names come from: what its scopes hold, and the file whose imports it may use. */
 interface Context {
   lexical: Lexical | undefined;
@@ -140,7 +165,7 @@ export function buildProgram(
   callerOf: () => string | undefined = () => undefined,
 ): Program {
   // One of threadlab's own functions or classes (an executor thread, a Timer): the worker has it already.
-  const own = apiNameOf(target);
+  const own = isBound(target) ? undefined : apiNameOf(target);
   if (own) return { entry: "__own", bindings: [{ kind: "api", name: "__own", prop: own.name, internal: own.internal }], label };
 
   const bindings: Binding[] = [];
@@ -166,7 +191,35 @@ export function buildProgram(
   };
 
   /** The text of a function and the bindings of its free names; returns its expression, origin and aliases. */
-  const functionSource = (fn: (...args: never[]) => unknown, user: string) => {
+  const functionSource = (
+    fn: (...args: never[]) => unknown,
+    user: string,
+  ): { expr: string; origin: Origin | undefined; aliases: Array<[string, string]> } => {
+    if (isBound(fn)) {
+      // `obj.method.bind(obj)`: the method travels as source, `this` and the bound arguments as values do.
+      const { target, thisArg, args } = boundParts(fn);
+      if (
+        typeof target === "function" &&
+        !isBound(target as never) &&
+        /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(target))
+      ) {
+        const name = (target as { name?: string }).name || "a native function";
+        throw new TypeError(
+          `cannot send ${user} to a thread: it binds ${name}, a native function whose source is not available. ` +
+            `Call it from a function of your own: () => ${name}(...)`,
+        );
+      }
+      const expr = BOUND_CALL;
+      sources.push(expr);
+      const values = new Map<string, unknown>([
+        ["__bound_target", target],
+        ["__bound_this", thisArg],
+        ["__bound_args", args],
+      ]);
+      const free = [...values.keys()].map((name) => ({ name, written: false }));
+      const aliases = visitAll(free, user, { lexical: { values, origin: undefined, file: undefined }, file: undefined });
+      return { expr, origin: undefined, aliases };
+    }
     const analysis = analyze(fn, user);
     sources.push(analysis.expr);
     const names = analysis.free.map((f) => f.name);

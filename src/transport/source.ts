@@ -16,6 +16,10 @@ export interface Analysis {
   expr: string;
   free: FreeName[];
   isClass: boolean;
+  /** A method (`update(x) { ... }`, as a class's method reads): it runs on an object. */
+  isMethod: boolean;
+  /** Whether its own body (not a nested function's) uses `this`. */
+  usesThis: boolean;
 }
 
 const cache = new Map<string, Analysis>();
@@ -80,5 +84,35 @@ function freeNames(ast: acorn.Program, expr: string, src: string): Analysis {
     if (ref.isWrite()) entry.written = true;
     byName.set(name, entry);
   }
-  return { expr, free: [...byName.values()], isClass: /^class\b/.test(src.trimStart()) };
+  return {
+    expr,
+    free: [...byName.values()],
+    isClass: /^class\b/.test(src.trimStart()),
+    isMethod: expr.startsWith("({"),
+    usesThis: usesThis(ast),
+  };
+}
+
+interface Node {
+  type: string;
+  [key: string]: unknown;
+}
+
+/** Whether the function in `ast` uses `this` itself (arrow functions inside share it; other functions do not). */
+function usesThis(ast: acorn.Program): boolean {
+  let depth = 0;
+  let found = false;
+  const visit = (node: Node): void => {
+    if (found) return;
+    if (node.type === "ThisExpression" && depth <= 1) found = true;
+    const own = node.type === "FunctionExpression" || node.type === "FunctionDeclaration" || node.type === "ClassBody";
+    if (own) depth++;
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) for (const v of value) if (v && typeof (v as Node).type === "string") visit(v as Node);
+      if (value && typeof (value as Node).type === "string") visit(value as Node);
+    }
+    if (own) depth--;
+  };
+  visit(ast as unknown as Node);
+  return found;
 }

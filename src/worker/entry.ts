@@ -8,6 +8,7 @@ import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "
 // The whole API is loaded in every worker: what threads call, and every handle type they receive.
 import "../index";
 import { sharedState } from "../state/buffers";
+import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
 import { installCapture } from "../output/capture";
 import { openSink, TERMINAL } from "../output/sinks";
@@ -20,7 +21,13 @@ import { trackTimers } from "./leftovers";
 import { installStackMapping } from "../transport/stacks";
 import { reportException, runThread } from "./run-thread";
 
-const setup = workerData as { threadlab: { index: number }; mainPort: MessagePort; poolMin: number; idleSeconds: number };
+const setup = workerData as {
+  threadlab: { index: number };
+  mainPort: MessagePort;
+  directory: { port: MessagePort; mailbox: SharedArrayBuffer };
+  poolMin: number;
+  idleSeconds: number;
+};
 const index = setup.threadlab.index;
 const s = sharedState();
 const at = index * W.STRIDE;
@@ -36,6 +43,7 @@ Atomics.store(s.workers, at + W.TID, osThreadId());
 Atomics.notify(s.workers, at + W.TID);
 Atomics.sub(s.counters, C.WORKERS_BOOTING, 1);
 
+setDirectory({ port: setup.directory.port, mailbox: new Int32Array(setup.directory.mailbox) });
 installCapture(openSink(TERMINAL));
 trackTimers();
 installStackMapping();
@@ -117,6 +125,7 @@ function nextTask(): Task | undefined {
 async function serve(): Promise<void> {
   for (let task = nextTask(); task; task = nextTask()) await runThread(task, index);
   setup.mainPort.close();
+  setup.directory.port.close();
   parentPort!.close();
 }
 

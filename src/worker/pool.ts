@@ -14,6 +14,7 @@ import * as path from "path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "worker_threads";
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
+import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
 import { waitWord } from "../sync/wait";
 import type { Task } from "../thread/task";
@@ -36,6 +37,13 @@ let supervisor: Worker | undefined;
 let control: MessagePort | undefined;
 const reply = new Int32Array(new SharedArrayBuffer(4));
 let hint = 0;
+const mainMailbox = new SharedArrayBuffer(4);
+// The directory lives in the supervisor: a first use of it starts the supervisor.
+setDirectory(() => {
+  ensureSupervisor();
+  return directoryConnection!;
+});
+let directoryConnection: { port: MessagePort; mailbox: Int32Array } | undefined;
 
 /** Minimum number of warm workers kept, and how long a spare worker may idle before it exits. */
 export const POOL_MIN = Number(process.env.THREADLAB_POOL_MIN ?? 2);
@@ -73,12 +81,16 @@ function ensureSupervisor(): void {
   const s = sharedState();
   const { port1, port2 } = new MessageChannel();
   control = port1;
-  const transferList: MessagePort[] = [port2];
+  const directory = new MessageChannel();
+  directoryConnection = { port: directory.port1, mailbox: new Int32Array(mainMailbox) };
+  setDirectory(directoryConnection);
+  const transferList: MessagePort[] = [port2, directory.port2];
   supervisor = createWorker(path.join(__dirname, "supervisor.js"), {
     workerData: {
       threadlab: { buffers: s.buffers, index: -1 },
       control: port2,
       reply: reply.buffer,
+      directory: { port: directory.port2, mailbox: mainMailbox },
       poolMin: POOL_MIN,
       idleSeconds: IDLE_SECONDS,
       outputRing,

@@ -6,8 +6,9 @@
 import { sharedState } from "../state/buffers";
 import { C, T, W } from "../state/layout";
 import { setFirstWait, setMe } from "../state/me";
-import { decode, isPlainData } from "../transport/copy";
+import { decode, encodeToBytes } from "../transport/copy";
 import { SharedBlob } from "../shared/blob";
+import { attachFields } from "../shared/objects";
 import { setCurrentSink } from "../output/capture";
 import { openSink } from "../output/sinks";
 import { clearThreadLocals } from "../thread/local";
@@ -39,12 +40,18 @@ export function reportException(err: unknown, task: Task): Promise<void> | void 
     );
 }
 
-/** Sends the plain-data fields of a subclass thread back to its Thread object (join() applies them). */
-function sendFieldsBack(self: object, back: Task["self"] & object): void {
-  const fields: Record<string, unknown> = {};
-  // Functions and shared objects are the same on both sides already; only plain data comes back.
-  for (const [key, value] of Object.entries(self)) if (typeof value !== "function" && isPlainData(value)) fields[key] = value;
-  new SharedBlob<Record<string, unknown> | null>(back.back).set(fields);
+/** Sends the fields run() added to a subclass thread's object back to the starter's object (join() applies them). */
+function sendFieldsBack(self: object, task: Task): void {
+  const known = new Set([...task.self!.shared.fields, ...Object.keys(task.self!.functions)]);
+  const added: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(self)) if (!known.has(key) && typeof value !== "function") added[key] = value;
+  const blob = new SharedBlob<unknown>(task.self!.back);
+  try {
+    const bytes = encodeToBytes(added, `the fields thread '${task.name}' added`);
+    blob.lock.with(() => blob.writeBytes(bytes));
+  } catch (err) {
+    process.stderr.write(`threadlab: ${(err as Error).message}\n`);
+  }
 }
 
 /** The thread begins its function: its starter may go on once it first blocks (see waitStarted). */
@@ -79,7 +86,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
     if (task.program && task.self) {
       // A Thread subclass: run() on an instance of it holding the starter's fields.
       const self = Thread.viewAs((await instantiate(task.program)) as new () => Thread, info);
-      Object.assign(self, decode(task.self.fields, false, "fields"));
+      attachFields(self, task.self.shared, `thread '${task.name}'`, false);
       for (const [key, program] of Object.entries(task.self.functions)) {
         (self as unknown as Record<string, unknown>)[key] = await instantiate(program);
       }
@@ -88,7 +95,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
       try {
         await callMaybeAsync(() => self.run());
       } finally {
-        sendFieldsBack(self, task.self);
+        sendFieldsBack(self, task);
       }
     } else if (task.program) {
       const args = decode(task.args, true, "args") as unknown[];

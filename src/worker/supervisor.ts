@@ -15,11 +15,14 @@ import { formatException } from "../thread/excepthook";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
 import { WS, claim, freed, post, spawnInto, stateOf } from "./lifecycle";
+import type { DirectoryReply, DirectoryRequest } from "../state/directory";
 import type { ToMain, ToSupervisor } from "./messages";
 import { createWorker } from "./create";
 
 interface Setup {
   threadlab: { buffers: SharedBuffers; index: number };
+  /** The main thread's connection to the directory of shared buffers kept here. */
+  directory: { port: MessagePort; mailbox: SharedArrayBuffer };
   control: MessagePort;
   reply: SharedArrayBuffer;
   poolMin: number;
@@ -36,6 +39,37 @@ const reply = new Int32Array(setup.reply);
 const pool = new Map<number, Worker>();
 const deaths = new Map<number, Error>();
 const entry = path.join(__dirname, "entry.js");
+
+// ---- the directory of shared buffers (state/directory.ts) ------------------------------------
+
+const published = new Map<number, SharedArrayBuffer>();
+const wanted = new Map<number, Array<{ port: MessagePort; mailbox: Int32Array }>>();
+
+function answer(id: number, sab: SharedArrayBuffer, to: { port: MessagePort; mailbox: Int32Array }): void {
+  to.port.postMessage({ type: "sab", id, sab } satisfies DirectoryReply);
+  Atomics.store(to.mailbox, 0, 1);
+  Atomics.notify(to.mailbox, 0);
+}
+
+/** Keeps the buffers an isolate publishes; hands them to whoever asks (now, or once published). */
+function serveDirectory(port: MessagePort, mailboxSab: SharedArrayBuffer): void {
+  const me = { port, mailbox: new Int32Array(mailboxSab) };
+  port.on("message", (msg: DirectoryRequest) => {
+    if (msg.type === "publish") {
+      for (const [id, sab] of msg.entries) {
+        published.set(id, sab);
+        for (const w of wanted.get(id) ?? []) answer(id, sab, w);
+        wanted.delete(id);
+      }
+    } else if (msg.type === "want") {
+      const sab = published.get(msg.id);
+      if (sab) answer(msg.id, sab, me);
+      else wanted.set(msg.id, [...(wanted.get(msg.id) ?? []), me]);
+    }
+  });
+  port.unref();
+}
+serveDirectory(setup.directory.port, setup.directory.mailbox);
 
 function send(msg: ToMain, transfer: MessagePort[] = []): void {
   setup.control.postMessage(msg, transfer);
@@ -54,11 +88,15 @@ function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
   Atomics.add(counters, C.WORKERS_ALIVE, 1);
   Atomics.add(counters, C.WORKERS_BOOTING, 1);
   const { port1, port2 } = new MessageChannel();
-  const transferList: MessagePort[] = [port2];
+  const dir = new MessageChannel();
+  const mailbox = new SharedArrayBuffer(4);
+  serveDirectory(dir.port1, mailbox);
+  const transferList: MessagePort[] = [port2, dir.port2];
   const worker = createWorker(entry, {
     workerData: {
       threadlab: { buffers, index },
       mainPort: port2,
+      directory: { port: dir.port2, mailbox },
       outputRing: setup.outputRing,
       poolMin: setup.poolMin,
       idleSeconds: setup.idleSeconds,

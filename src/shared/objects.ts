@@ -155,37 +155,89 @@ function setOther(live: Live, field: string, value: unknown, path: string): void
 }
 
 /** Makes `obj`'s fields accessors to the shared slots and record, and forbids new fields. */
-function attach(obj: object, live: Live, className: string, seal: boolean): void {
-  liveOf.set(obj, live);
-  const { tags, nums } = views(live.state);
-  live.state.fields.forEach((field, i) => {
-    const path = `${className}.${field}`;
-    Object.defineProperty(obj, field, {
+/** What an object's field accessors reach: its slots and its record. */
+interface Slots {
+  tags: Int32Array;
+  nums: Float64Array;
+  live: Live;
+  className: string;
+}
+const SLOTS = Symbol("threadlab.sharedFields");
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * The accessors of a shared object's fields live on a prototype of their own between the object
+ * and its class (one per class and field list, shared by all such objects), each reading the
+ * object's slots: V8 then keeps the object fast, and a field read or write costs about what a
+ * Value's does. (Accessors defined on each object make it a slow, dictionary-mode object.)
+ */
+const layers = new WeakMap<object, Map<string, object>>();
+function layerFor(proto: object | null, fields: string[]): object {
+  const key = fields.join("\u0000");
+  let byFields = proto ? layers.get(proto) : undefined;
+  const cached = byFields?.get(key);
+  if (cached) return cached;
+  const layer = Object.create(proto) as Record<string | symbol, unknown>;
+  fields.forEach((field, i) => {
+    Object.defineProperty(layer, field, {
       enumerable: true,
-      configurable: false,
-      get() {
-        const t = tags[i];
-        if (t === NUM) return nums[i];
+      configurable: true,
+      get(this: { [SLOTS]?: Slots }) {
+        const s = this[SLOTS];
+        if (!s) return undefined;
+        const t = s.tags[i];
+        if (t === NUM) return s.nums[i];
         if (t === TRUE) return true;
         if (t === FALSE) return false;
         if (t === NULL) return null;
         if (t === UNDEF) return undefined;
-        return othersOf(live)[field];
+        return othersOf(s.live)[field];
       },
-      set(v: unknown) {
+      set(this: { [SLOTS]?: Slots }, v: unknown) {
+        const s = this[SLOTS];
+        if (!s) throw new TypeError(`'${field}' of a shared object was set on another object`);
         if (typeof v === "number") {
-          nums[i] = v;
-          if (tags[i] !== NUM) Atomics.store(tags, i, NUM);
-        } else if (typeof v === "boolean") Atomics.store(tags, i, v ? TRUE : FALSE);
-        else if (v === null) Atomics.store(tags, i, NULL);
-        else if (v === undefined) Atomics.store(tags, i, UNDEF);
+          s.nums[i] = v;
+          if (s.tags[i] !== NUM) Atomics.store(s.tags, i, NUM);
+        } else if (typeof v === "boolean") Atomics.store(s.tags, i, v ? TRUE : FALSE);
+        else if (v === null) Atomics.store(s.tags, i, NULL);
+        else if (v === undefined) Atomics.store(s.tags, i, UNDEF);
         else {
-          setOther(live, field, v, path);
-          Atomics.store(tags, i, OTHER);
+          setOther(s.live, field, v, `${s.className}.${field}`);
+          Atomics.store(s.tags, i, OTHER);
         }
       },
     });
   });
+  const fieldsOf = (self: Record<string, unknown>) => Object.fromEntries(fields.map((f) => [f, self[f]]));
+  // The fields are not the object's own properties: show them, and write them to JSON, all the same.
+  Object.defineProperty(layer, INSPECT, {
+    value(this: Record<string, unknown>, _depth: number, options: object, inspect: (v: unknown, o: object) => string) {
+      const name = (this as { [SLOTS]?: Slots })[SLOTS]?.className ?? "Object";
+      return `${name} ${inspect(fieldsOf(this), options)}`;
+    },
+  });
+  Object.defineProperty(layer, "toJSON", {
+    value(this: Record<string, unknown>) {
+      return fieldsOf(this);
+    },
+  });
+  if (proto) {
+    if (!byFields) layers.set(proto, (byFields = new Map()));
+    byFields.set(key, layer);
+  }
+  return layer;
+}
+
+/** Makes `obj`'s fields those of `live` (in shared memory); with `seal`, no other field may be added. */
+function attach(obj: object, live: Live, className: string, seal: boolean): void {
+  liveOf.set(obj, live);
+  const { tags, nums } = views(live.state);
+  const own = Object.getOwnPropertyNames(obj);
+  // Deleted last first, V8 keeps the object fast.
+  for (const field of [...own].reverse()) if (live.state.fields.includes(field)) delete (obj as Record<string, unknown>)[field];
+  Object.defineProperty(obj, SLOTS, { value: { tags, nums, live, className } satisfies Slots });
+  Object.setPrototypeOf(obj, layerFor(Object.getPrototypeOf(obj) as object | null, live.state.fields));
   if (seal) Object.preventExtensions(obj);
 }
 
@@ -215,7 +267,6 @@ export function shareFields(obj: object, fields: string[], path: string, seal: b
   const others = SharedBlob.create<unknown>(undefined, MAX_BYTES);
   others.lock.with(() => others.writeBytes(encodeToBytes({}, path)));
   const shared: SharedFields = { id: nextObjectId(), fields, slots, others: others.state };
-  for (const field of fields) delete (obj as Record<string, unknown>)[field];
   const live: Live = { state: shared as ObjectState, others, version: -1, values: undefined };
   attach(obj, live, path, seal);
   // Move the values in through the same setters every thread uses.

@@ -9,7 +9,7 @@
 import { jupyterMissing, KernelSession, startServer, type Server } from "../helpers/jupyter";
 import { runScript } from "../helpers/run-script";
 
-const HEAD = `const { Thread, Lock, Semaphore, Queue, ThreadPoolExecutor, local, print, sleep, currentThread } = require("threadlab");\n`;
+const HEAD = `const { Thread, Lock, Event, Semaphore, Queue, ThreadPoolExecutor, local, print, sleep, currentThread } = require("threadlab");\n`;
 
 describe("objects are shared", () => {
   test("a counter object incremented by 8 threads under its own lock ends at 8 × N; without the lock updates are lost", async () => {
@@ -21,14 +21,17 @@ class Counter {
   increment() { this.lock.with(() => { this.value += 1; }); }
   incrementUnsafely() { this.value += 1; }
 }
-function worker(counter, n, safe) {
+function worker(counter, n, safe, go) {
+  go.wait(); // all start together: the threads run at the same time
   for (let i = 0; i < n; i++) safe ? counter.increment() : counter.incrementUnsafely();
 }
 for (const safe of [true, false]) {
   const counter = new Counter();
+  const go = new Event();
   const threads = [];
-  for (let i = 0; i < 8; i++) threads.push(new Thread({ target: worker, args: [counter, 100000, safe] }));
+  for (let i = 0; i < 8; i++) threads.push(new Thread({ target: worker, args: [counter, 100000, safe, go] }));
   for (const t of threads) t.start();
+  go.set();
   for (const t of threads) t.join();
   print(safe ? "safe" : "unsafe", counter.value, counter instanceof Counter);
 }

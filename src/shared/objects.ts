@@ -223,7 +223,7 @@ function layerFor(proto: object | null, fields: string[]): object {
     },
   });
   if (proto) {
-    if (!byFields) layers.set(proto, (byFields = new Map()));
+    if (!byFields) layers.set(proto, (byFields = new Map<string, object>()));
     byFields.set(key, layer);
   }
   return layer;

@@ -3,6 +3,8 @@
  * This file re-exports the public API, and hands it to the resolver as the
  * names every thread has (transport/api.ts).
  */
+// First: the pool starts booting while the rest loads.
+import "./worker/warm";
 import { registerApi } from "./transport/api";
 import "./worker/launch";
 // Instances of the user's classes cross to threads as shared objects.

@@ -17,13 +17,14 @@ const RULES: Record<string, string[]> = {
   "src/state": ["src/errors.ts"],
   "src/transport": ["src/errors.ts", "src/own-code.ts", "src/state"],
   "src/sync": ["src/errors.ts", "src/state", "src/transport"],
-  "src/output": ["src/errors.ts", "src/state", "src/sync"],
+  "src/output": ["src/errors.ts", "src/own-code.ts", "src/state", "src/sync"],
   "src/shared": ["src/errors.ts", "src/state", "src/transport", "src/sync"],
   "src/thread": ["src/errors.ts", "src/own-code.ts", "src/state", "src/transport", "src/sync", "src/output", "src/shared"],
   "src/worker": ["src/errors.ts", "src/state", "src/transport", "src/sync", "src/output", "src/shared", "src/thread"],
   "src/futures": ["src/errors.ts", "src/state", "src/transport", "src/sync", "src/shared", "src/thread"],
   "src/index.ts": ["*src"],
   "src/host.ts": ["*src"],
+  "src/main.ts": ["*src"],
   // The kernel uses the library through src/host.ts only; its I/O thread needs only the output ring.
   kernel: ["src/host.ts", "src/errors.ts", "src/output/ring.ts"],
 };

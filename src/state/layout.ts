@@ -21,6 +21,7 @@ export const C = {
   SPINNERS: 11, // idle workers spinning before they sleep
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
+  SPAWNS_ASKED: 14, // workers the pool has asked the supervisor for, not yet spawned
   SIZE: 16,
 } as const;
 

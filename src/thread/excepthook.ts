@@ -3,8 +3,7 @@
  * default, as Python's, prints `Exception in thread NAME:` and the stack to
  * the thread's stderr (in the kernel, the cell that started the thread).
  */
-import { inspect } from "util";
-import { isInternalFrame } from "../own-code";
+import { formatException } from "../output/traceback";
 import { argError } from "../errors";
 import { buildProgram, type Program } from "../transport/resolve";
 import { currentTask } from "./task";
@@ -24,23 +23,7 @@ export interface ExceptHookArgs {
 
 export type Excepthook = (args: ExceptHookArgs) => void;
 
-/** Drops the frames of threadlab's own worker machinery from a stack, as Python's traceback shows only user code. */
-export function userStack(stack: string): string {
-  return stack
-    .split("\n")
-    .filter((line) => !isInternalFrame(line))
-    .join("\n");
-}
-
-/** The text the default excepthook prints for `args`. */
-export function formatException(args: Omit<ExceptHookArgs, "thread"> & { thread: { name: string } | null }): string {
-  const name = args.thread?.name ?? "<unknown>";
-  const body =
-    args.excValue instanceof Error
-      ? userStack(args.excTraceback ?? `${args.excType}: ${args.excValue.message}`)
-      : `Uncaught ${inspect(args.excValue, { colors: false })}`;
-  return `Exception in thread ${name}:\n${body}\n`;
-}
+export { formatException, userStack } from "../output/traceback";
 
 /** Python's default `threading.excepthook`: prints the error to stderr. */
 export function excepthook(args: ExceptHookArgs): void {

@@ -11,8 +11,9 @@
  * - where each line of the function is in the user's file (`Origin`), so that
  *   a thread's traceback names the user's file, line and column.
  */
-import * as acorn from "acorn";
-import * as eslintScope from "eslint-scope";
+import type * as acorn from "acorn";
+import type * as eslintScope from "eslint-scope";
+import { acornParser, scopeAnalyzer } from "./parser";
 import { readFileSync } from "fs";
 import * as path from "path";
 import { fileURLToPath } from "url";
@@ -153,7 +154,7 @@ function parse(script: ScriptInfo): Parsed | null {
   if (script.parsed !== undefined) return script.parsed;
   const attempt = (module: boolean): Parsed | null => {
     try {
-      const ast = acorn.parse(script.code, {
+      const ast = acornParser().parse(script.code, {
         ecmaVersion: "latest",
         sourceType: module ? "module" : "script",
         allowReturnOutsideFunction: !module,
@@ -161,7 +162,7 @@ function parse(script: ScriptInfo): Parsed | null {
         allowHashBang: true,
         ranges: true,
       });
-      const scopes = eslintScope.analyze(ast, { ecmaVersion: 2022, sourceType: module ? "module" : "script" });
+      const scopes = scopeAnalyzer().analyze(ast, { ecmaVersion: 2022, sourceType: module ? "module" : "script" });
       return { ast, scopes };
     } catch {
       return null;

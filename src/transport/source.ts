@@ -2,8 +2,8 @@
  * A function's source as it will be rebuilt in a worker, and the free names it
  * uses (the ones it does not declare itself), found by real scope analysis.
  */
-import * as acorn from "acorn";
-import * as eslintScope from "eslint-scope";
+import type * as acorn from "acorn";
+import { acornParser, scopeAnalyzer } from "./parser";
 
 export interface FreeName {
   name: string;
@@ -26,7 +26,7 @@ const cache = new Map<string, Analysis>();
 
 function parseExpression(code: string): acorn.Program | undefined {
   try {
-    return acorn.parse(code, { ecmaVersion: "latest", sourceType: "script", ranges: true });
+    return acornParser().parse(code, { ecmaVersion: "latest", sourceType: "script", ranges: true });
   } catch {
     return undefined;
   }
@@ -75,7 +75,7 @@ export function analyzeExpression(expr: string, label: string): Analysis {
 }
 
 function freeNames(ast: acorn.Program, expr: string, src: string): Analysis {
-  const manager = eslintScope.analyze(ast, { ecmaVersion: 2022, sourceType: "script" });
+  const manager = scopeAnalyzer().analyze(ast, { ecmaVersion: 2022, sourceType: "script" });
   const global = manager.globalScope!;
   const byName = new Map<string, FreeName>();
   for (const ref of global.through) {

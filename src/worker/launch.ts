@@ -9,13 +9,9 @@ import { setLauncher } from "../thread/thread";
 import type { ToSupervisor } from "./messages";
 import * as pool from "./pool";
 
-if (isPoolOwner) {
-  setLauncher({ launch: pool.launch });
-  // Boot the supervisor and the first workers now, in the background, so that the first
-  // threads a program starts find workers ready (a worker takes ~15-30 ms to boot) and run
-  // side by side from the start. Idle workers never keep the process alive.
-  if (process.env.THREADLAB_LAZY_POOL !== "1") pool.warm();
-} else setLauncher({ launch: (task) => void parentPort!.postMessage({ type: "start", task } satisfies ToSupervisor) });
+// (The pool starts booting when the library loads: see warm.ts.)
+if (isPoolOwner) setLauncher({ launch: pool.launch });
+else setLauncher({ launch: (task) => void parentPort!.postMessage({ type: "start", task } satisfies ToSupervisor) });
 
 /**
  * Does on demand what the end of a script does: waits for every non-daemon

@@ -10,6 +10,7 @@
  * worker's port, then stores RUN and wakes it. postMessage queues the task on
  * the receiving port before it returns, so the worker that sees RUN finds it.
  */
+import { freemem } from "os";
 import * as path from "path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "worker_threads";
 import { RuntimeError } from "../errors";
@@ -31,8 +32,6 @@ interface Known {
 const known: Known[] = [];
 /** A starter that waits this long for a busy worker asks for a new one, and for more every BOOT_MS. */
 const GROW_AFTER_MS = 1;
-const BOOT_MS = 20;
-const MAX_SPARES = 8;
 let supervisor: Worker | undefined;
 let control: MessagePort | undefined;
 const reply = new Int32Array(new SharedArrayBuffer(4));
@@ -85,8 +84,9 @@ function ensureSupervisor(): void {
   directoryConnection = { port: directory.port1, mailbox: new Int32Array(mainMailbox) };
   setDirectory(directoryConnection);
   const transferList: MessagePort[] = [port2, directory.port2];
-  supervisor = createWorker(path.join(__dirname, "supervisor.js"), {
+  supervisor = createWorker(path.join(__dirname, "boot.js"), {
     workerData: {
+      threadlabEntry: "worker/supervisor.js",
       threadlab: { buffers: s.buffers, index: -1 },
       control: port2,
       reply: reply.buffer,
@@ -98,6 +98,8 @@ function ensureSupervisor(): void {
     transferList,
   });
   supervisor.unref();
+  // The supervisor spawns the first POOL_MIN workers as it boots: they are on their way already.
+  Atomics.add(s.counters, C.SPAWNS_ASKED, POOL_MIN);
   // If the supervisor itself ever fails, say so loudly: threads could no longer start.
   supervisor.on("error", (err) => {
     process.stderr.write(`threadlab: the worker supervisor failed: ${err.stack ?? err}\n`);
@@ -164,44 +166,86 @@ function claimIdle(): Known | undefined {
   return found;
 }
 
+/** Memory a new worker takes (an isolate of its own), and memory always left to the process and the machine. */
+const WORKER_MB = 12;
+const RESERVE_MB = Number(process.env.THREADLAB_MEMORY_RESERVE_MB ?? 256);
+
+/**
+ * A thread that must wait for a new worker needs an isolate's worth of memory: refuses to start
+ * one, as CPython does when the system cannot make a thread, rather than letting the process die.
+ */
+function memoryLeft(): number {
+  const free = freemem() / 2 ** 20;
+  const limit = process.constrainedMemory?.() ?? 0; // a cgroup's limit, if there is one
+  return limit > 0 && limit < 2 ** 60 ? Math.min(free, (limit - process.memoryUsage.rss()) / 2 ** 20) : free;
+}
+
+function checkMemory(workers: number): void {
+  const left = memoryLeft();
+  if (left < RESERVE_MB + WORKER_MB * workers) {
+    const alive = Atomics.load(sharedState().counters, C.ALIVE_THREADS);
+    throw new RuntimeError(
+      `can't start new thread: ${alive} threads are alive and ${Math.round(left)} MiB of memory is left; a thread that waits ` +
+        `needs a worker of its own (about ${WORKER_MB} MiB), and ${RESERVE_MB} MiB stay free for the rest ` +
+        `(THREADLAB_MEMORY_RESERVE_MB)`,
+    );
+  }
+}
+
+/** Starts in a row that each had to wait for a new worker: threads are blocking and piling up. */
+let misses = 0;
+/** At most this many workers on their way beyond the starters waiting now. */
+const MAX_AHEAD = 16;
+
 /**
  * Waits, asleep so that busy workers get the CPU, until some worker becomes
  * idle, and claims it. Short threads free a worker within microseconds (a loop
  * that starts 1000 tiny threads needs only a few workers), so nothing is
  * spawned during the first millisecond of waiting. After that the pool grows
- * to one worker per alive thread, since threads that block (200 threads
- * meeting at a barrier) each need a worker of their own. Spawned
- * workers join the pool as spares; whichever worker frees up first is taken.
+ * by what the starters waiting for a worker need beyond the workers already on
+ * their way (booting, or asked for and not yet spawned) — a slow boot on a
+ * loaded machine is not a reason to ask again.
+ *
+ * One more thing: `start()` returns only once its thread runs, so starts come
+ * one at a time, and if each asked for just its own worker, threads that
+ * block (100 threads each sleeping a second) would boot their workers one
+ * after another. So when starts keep finding no idle worker, each asks for a
+ * few more ahead (1, 2, 4... up to MAX_AHEAD), letting workers boot side by
+ * side; a start that finds an idle worker resets that, so a program whose
+ * threads end quickly never grows the pool beyond what it uses.
  */
 function waitForWorker(): Known {
   const counters = sharedState().counters;
-  const started = performance.now();
-  let nextGrowth = started + (known.length === 0 ? 0 : GROW_AFTER_MS);
-  let spares = 0;
-  for (;;) {
-    const epoch = Atomics.load(counters, C.IDLE_EPOCH);
-    drain();
-    const k = claimIdle();
-    if (k) return k;
-    const now = performance.now();
-    if (now >= nextGrowth) {
-      // Every alive thread holds a worker, so alive threads + this one is what the pool must
-      // reach (workers booting count as reached). Ask for that deficit, plus a few spares
-      // that grow (1, 2, 4, 8) while this start keeps waiting: if it still waits after they had
-      // time to boot, threads are blocking and more will be needed soon.
-      const deficit = Atomics.load(counters, C.ALIVE_THREADS) + 1 - Atomics.load(counters, C.WORKERS_ALIVE);
-      const want = Math.max(deficit, 0) + (deficit > 0 ? spares : 0);
-      if (want > 0) supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
-      spares = Math.min(spares * 2 || 1, MAX_SPARES);
-      nextGrowth = now + BOOT_MS;
-    }
-    if (!supervisor) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
-    Atomics.add(counters, C.IDLE_WAITERS, 1);
-    try {
+  const growAt = performance.now() + (known.length === 0 ? 0 : GROW_AFTER_MS);
+  Atomics.add(counters, C.IDLE_WAITERS, 1);
+  let grew = false;
+  try {
+    for (;;) {
+      const epoch = Atomics.load(counters, C.IDLE_EPOCH);
+      drain();
+      const k = claimIdle();
+      if (k) {
+        if (grew) misses++;
+        return k;
+      }
+      if (performance.now() >= growAt) {
+        grew = true;
+        const waiting = Atomics.load(counters, C.IDLE_WAITERS);
+        const ahead = misses > 0 ? Math.min(MAX_AHEAD, 2 ** (misses - 1)) : 0;
+        const coming = Atomics.load(counters, C.WORKERS_BOOTING) + Atomics.load(counters, C.SPAWNS_ASKED);
+        // This start's own worker must be had, or start() says why; spares only while memory is plenty.
+        if (waiting > coming) checkMemory(1);
+        const want = waiting - coming + (memoryLeft() >= RESERVE_MB + WORKER_MB * (ahead + 1) ? ahead : 0);
+        if (want > 0) {
+          Atomics.add(counters, C.SPAWNS_ASKED, want);
+          supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
+        }
+      }
+      if (!supervisor) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
       waitWord(counters, C.IDLE_EPOCH, epoch, 1);
-    } finally {
-      Atomics.sub(counters, C.IDLE_WAITERS, 1);
     }
+  } finally {
+    Atomics.sub(counters, C.IDLE_WAITERS, 1);
   }
 }
 
@@ -209,7 +253,10 @@ function waitForWorker(): Known {
 export function launch(task: Task): number {
   ensureSupervisor();
   drain();
-  const k = claimIdle() ?? waitForWorker();
+  let k = claimIdle();
+  if (k)
+    misses = 0; // a worker was free: threads are not piling up
+  else k = waitForWorker();
   k.port.postMessage(task);
   post(k.index);
   return k.index;

@@ -7,12 +7,7 @@
 import * as path from "path";
 import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from "worker_threads";
 import { C, MAX_WORKERS, W, type SharedBuffers } from "../state/layout";
-import { openSink, TERMINAL } from "../output/sinks";
-import "../output/terminal";
-import { cellSink } from "../output/cell-sink";
-import { holderIdOfWorker, releaseIfHeldBy } from "../output/output-lock";
-import { formatException } from "../thread/excepthook";
-import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/registry";
+import type { SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
 import { WS, claim, freed, post, spawnInto, stateOf } from "./lifecycle";
 import type { DirectoryReply, DirectoryRequest } from "../state/directory";
@@ -32,13 +27,34 @@ interface Setup {
 }
 
 const setup = workerData as Setup;
+
+// What the supervisor needs only when a worker dies or a thread starts a thread: loaded then, so
+// that the supervisor boots (and spawns the first workers) as fast as a bare worker.
+const later = {
+  get registry() {
+    return require("../thread/registry") as typeof import("../thread/registry");
+  },
+  get sinks() {
+    require("../output/terminal");
+    return require("../output/sinks") as typeof import("../output/sinks");
+  },
+  get cellSink() {
+    return (require("../output/cell-sink") as typeof import("../output/cell-sink")).cellSink;
+  },
+  get outputLock() {
+    return require("../output/output-lock") as typeof import("../output/output-lock");
+  },
+  get formatException() {
+    return (require("../output/traceback") as typeof import("../output/traceback")).formatException;
+  },
+};
 const buffers = setup.threadlab.buffers;
 const workers = new Int32Array(buffers.workers);
 const counters = new Int32Array(buffers.counters);
 const reply = new Int32Array(setup.reply);
 const pool = new Map<number, Worker>();
 const deaths = new Map<number, Error>();
-const entry = path.join(__dirname, "entry.js");
+const entry = path.join(__dirname, "boot.js");
 
 // ---- the directory of shared buffers (state/directory.ts) ------------------------------------
 
@@ -94,6 +110,7 @@ function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
   const transferList: MessagePort[] = [port2, dir.port2];
   const worker = createWorker(entry, {
     workerData: {
+      threadlabEntry: "worker/entry.js",
       threadlab: { buffers, index },
       mainPort: port2,
       directory: { port: dir.port2, mailbox },
@@ -131,7 +148,7 @@ function onWorkerMessage(msg: ToSupervisor): void {
       place(msg.task);
     } catch (err) {
       report(msg.task, err as Error);
-      finishSlot(msg.task.ref);
+      later.registry.finishSlot(msg.task.ref);
     }
   }
 }
@@ -145,7 +162,7 @@ function report(task: Pick<Task, "name" | "sink">, err: Error): void {
       excTraceback: err.stack ?? null,
       thread: { name: task.name },
     };
-    openSink(task.sink).write("stderr", formatException(excepthookArgs));
+    later.sinks.openSink(task.sink).write("stderr", later.formatException(excepthookArgs));
   } catch {
     /* the sink is gone too: nothing left to tell */
   }
@@ -163,16 +180,16 @@ function onExit(index: number, worker: Worker): void {
     // A thread that called process.exit() has already ended itself, quietly, as
     // sys.exit() does in Python; one that died (out of memory) is reported here.
     const err = deaths.get(index);
-    if (err && isSlotAlive(ref)) {
-      const name = aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
+    if (err && later.registry.isSlotAlive(ref)) {
+      const name = later.registry.aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
       // The thread's own cell in the kernel (the worker noted it), else the terminal.
       const cell = Atomics.load(workers, i + W.SINK_CELL);
-      report({ name, sink: cell >= 0 && setup.outputRing ? cellSink(cell) : TERMINAL }, err);
+      report({ name, sink: cell >= 0 && setup.outputRing ? later.cellSink(cell) : later.sinks.TERMINAL }, err);
     }
-    finishSlot(ref);
+    later.registry.finishSlot(ref);
   }
   // A worker terminated in the middle of a write still holds the output lock: free it.
-  releaseIfHeldBy(holderIdOfWorker(index));
+  later.outputLock.releaseIfHeldBy(later.outputLock.holderIdOfWorker(index));
   deaths.delete(index);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
   Atomics.sub(counters, C.WORKERS_ALIVE, 1);
@@ -194,10 +211,14 @@ function maybeStopped(): void {
 
 parentPort!.on("message", (msg: ToSupervisor) => {
   if (msg.type === "spawn") {
-    try {
-      for (let n = 0; n < msg.count; n++) spawn(WS.BOOTING);
-    } catch (err) {
-      process.stderr.write(`threadlab: ${String(err)}\n`);
+    for (let n = 0; n < msg.count; n++) {
+      try {
+        spawn(WS.BOOTING);
+      } catch (err) {
+        process.stderr.write(`threadlab: ${String(err)}\n`);
+      } finally {
+        Atomics.sub(counters, C.SPAWNS_ASKED, 1); // booting now (or never): no longer on its way as asked
+      }
     }
   } else if (msg.type === "stopDaemons") {
     stopping = { pending: new Set(), count: 0 };
@@ -213,4 +234,7 @@ parentPort!.on("message", (msg: ToSupervisor) => {
   } else if (msg.type === "start") onWorkerMessage(msg);
 });
 
-for (let n = 0; n < setup.poolMin; n++) spawn(WS.BOOTING);
+for (let n = 0; n < setup.poolMin; n++) {
+  spawn(WS.BOOTING);
+  Atomics.sub(counters, C.SPAWNS_ASKED, 1);
+}

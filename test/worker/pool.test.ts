@@ -90,6 +90,56 @@ print(JSON.stringify({ total: total.value, busyPool, idlePool: poolSize(), start
     expect(m.endRss).toBeLessThan(m.startRss + 0.5 * (m.peakRss - m.startRss) + 30);
   }, 130000);
 
+  test("the pool is sized to what runs: one thread, two workers; 60 blocked threads, about one worker each", async () => {
+    const r = await runScript(
+      header +
+        `
+const { Event } = require("threadlab");
+const t = new Thread({ target: () => 1 });
+t.start();
+t.join();
+const afterOne = poolSize();
+const go = new Event();
+const ts = Array.from({ length: 60 }, () => new Thread({ target: (g) => g.wait(), args: [go] }));
+for (const x of ts) x.start();
+const blocked = poolSize();
+go.set();
+for (const x of ts) x.join();
+print(JSON.stringify({ afterOne, blocked }));
+`,
+      { timeoutMs: 120000 },
+    );
+    expect(r.stderr).toBe("");
+    const m = JSON.parse(r.stdout.trim());
+    expect(m.afterOne).toBeLessThanOrEqual(3);
+    expect(m.blocked).toBeGreaterThanOrEqual(60); // each blocked thread holds a worker
+    expect(m.blocked).toBeLessThanOrEqual(60 + 16 + 2); // spares never run away (at most 16 ahead)
+  }, 130000);
+
+  test("when memory would run out, start() throws CPython's error with the figures instead of the process dying", async () => {
+    const r = await runScript(
+      header +
+        `
+const { Event } = require("threadlab");
+const go = new Event();
+const started = [];
+try {
+  for (let i = 0; i < 10; i++) { const t = new Thread({ target: (g) => g.wait(), args: [go] }); t.start(); started.push(t); }
+} catch (e) { print(e.name + ": " + e.message); }
+go.set();
+for (const t of started) t.join();
+print("started", started.length);
+`,
+      { env: { THREADLAB_MEMORY_RESERVE_MB: "100000000" } },
+    );
+    expect(r.stderr).toBe("");
+    const [error, count] = r.stdout.trim().split("\n");
+    expect(error).toMatch(
+      /^RuntimeError: can't start new thread: \d+ threads are alive and \d+ MiB of memory is left; a thread that waits needs a worker of its own \(about 12 MiB\), and 100000000 MiB stay free for the rest \(THREADLAB_MEMORY_RESERVE_MB\)$/,
+    );
+    expect(Number(count.split(" ")[1])).toBeLessThan(10); // the warm workers ran the first threads; then it said no
+  });
+
   test("200 threads that all wait for each other all get through (the pool grows)", async () => {
     const r = await runScript(
       header +

@@ -6,7 +6,12 @@ import type { Task } from "../thread/task";
 export type ToSupervisor =
   | { type: "spawn"; count: number } // add workers to the pool as spares
   | { type: "stopDaemons" } // terminate every worker running a daemon thread; answer "done"
-  | { type: "start"; task: Task }; // a thread starts a thread: place this task
+  | { type: "start"; task: Task } // a thread starts a thread: place this task
+  // main spawned worker `index` itself: serve its directory, watch it by its life port
+  | { type: "adopt"; index: number; directory: { port: MessagePort; mailbox: SharedArrayBuffer }; life: MessagePort };
 
 /** Supervisor → main (on the control port). */
-export type ToMain = { type: "port"; index: number; gen: number; port: MessagePort } | { type: "done"; count: number };
+export type ToMain =
+  | { type: "port"; index: number; gen: number; port: MessagePort }
+  | { type: "done"; count: number }
+  | { type: "terminate"; index: number }; // stop the worker main spawned (it runs a daemon thread at shutdown)

@@ -21,7 +21,7 @@ import { waitWord } from "../sync/wait";
 import type { Task } from "../thread/task";
 import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
-import { createWorker } from "./create";
+import { createWorker, spawnPoolWorker } from "./create";
 
 interface Known {
   index: number;
@@ -49,7 +49,9 @@ export const POOL_MIN = Number(process.env.THREADLAB_POOL_MIN ?? 2);
 export const IDLE_SECONDS = Number(process.env.THREADLAB_IDLE_SECONDS ?? 10);
 
 function handle(msg: ToMain): void {
-  if (msg.type === "port") {
+  if (msg.type === "terminate") {
+    if (mine?.index === msg.index) void mine.worker.terminate();
+  } else if (msg.type === "port") {
     const at = known.findIndex((k) => k.index === msg.index);
     const entry = { index: msg.index, gen: msg.gen, port: msg.port };
     if (at >= 0) known[at] = entry;
@@ -71,12 +73,15 @@ let outputRing: SharedArrayBuffer | undefined;
  * (the kernel loads threadlab with THREADLAB_LAZY_POOL=1).
  */
 export function setOutputRing(ring: SharedArrayBuffer): void {
-  if (supervisor) throw new RuntimeError("setOutputRing() must come before the pool starts");
+  if (supervisor || firstSpawned) throw new RuntimeError("setOutputRing() must come before the pool starts");
   outputRing = ring;
 }
 
+/** Whether the supervisor failed: then it is not started again, and starts say so. */
+let supervisorGone = false;
+
 function ensureSupervisor(): void {
-  if (supervisor) return;
+  if (supervisor || supervisorGone) return;
   const s = sharedState();
   const { port1, port2 } = new MessageChannel();
   control = port1;
@@ -84,6 +89,8 @@ function ensureSupervisor(): void {
   directoryConnection = { port: directory.port1, mailbox: new Int32Array(mainMailbox) };
   setDirectory(directoryConnection);
   const transferList: MessagePort[] = [port2, directory.port2];
+  spawnFirst();
+  const first = mine ? 1 : 0;
   supervisor = createWorker(path.join(__dirname, "boot.js"), {
     workerData: {
       threadlabEntry: "worker/supervisor.js",
@@ -93,31 +100,78 @@ function ensureSupervisor(): void {
       directory: { port: directory.port2, mailbox: mainMailbox },
       poolMin: POOL_MIN,
       idleSeconds: IDLE_SECONDS,
+      spawnFirst: POOL_MIN - first,
       outputRing,
     },
     transferList,
   });
   supervisor.unref();
-  // The supervisor spawns the first POOL_MIN workers as it boots: they are on their way already.
-  Atomics.add(s.counters, C.SPAWNS_ASKED, POOL_MIN);
+  // The supervisor spawns the rest of the first POOL_MIN workers as it boots: they are on their way already.
+  Atomics.add(s.counters, C.SPAWNS_ASKED, POOL_MIN - first);
+  if (adoption) {
+    supervisor.postMessage(adoption.msg, adoption.transfer);
+    adoption = undefined;
+  }
   // If the supervisor itself ever fails, say so loudly: threads could no longer start.
   supervisor.on("error", (err) => {
     process.stderr.write(`threadlab: the worker supervisor failed: ${err.stack ?? err}\n`);
     supervisor = undefined;
+    supervisorGone = true;
   });
   process.on("beforeExit", waitForNonDaemonThreads);
 }
 
-/** Starts the supervisor (which boots the first workers) without waiting for it. */
+/** The worker main spawned (see spawnFirst); the supervisor watches it by its life port. */
+let mine: { worker: Worker; index: number } | undefined;
+let firstSpawned = false;
+/** What tells the supervisor of that worker, until there is a supervisor. */
+let adoption: { msg: ToSupervisor; transfer: MessagePort[] } | undefined;
+
+/**
+ * Main spawns the first worker itself as the library loads, and the supervisor only when a thread
+ * first starts: booting side by side on a machine's few cores, isolates slow each other down, and
+ * the first thread would wait for the supervisor's boot and then its worker's. Until then that
+ * worker runs nothing, so nothing needs to watch it.
+ */
+function spawnFirst(): void {
+  if (firstSpawned) return;
+  firstSpawned = true;
+  if (POOL_MIN <= 0) return;
+  const made = spawnPoolWorker(
+    WS.BOOTING,
+    { buffers: sharedState().buffers, poolMin: POOL_MIN, idleSeconds: IDLE_SECONDS, outputRing },
+    true,
+  );
+  if (!made) return;
+  const { worker, index } = made;
+  worker.unref();
+  known.push({ index, gen: made.gen, port: made.port });
+  mine = { worker, index };
+  adoption = {
+    msg: { type: "adopt", index, directory: made.directory, life: made.life! },
+    transfer: [made.directory.port, made.life!],
+  };
+  worker.on("error", (err: NodeJS.ErrnoException) => {
+    // Running out of memory is reported by the supervisor, to the thread's own output.
+    if (err.code !== "ERR_WORKER_OUT_OF_MEMORY")
+      process.stderr.write(`threadlab: a pool worker failed: ${err.stack ?? String(err)}\n`);
+  });
+  worker.on("exit", () => {
+    if (mine?.worker === worker) mine = undefined;
+  });
+}
+
+/** Starts booting the first worker, without waiting for it. */
 export function warm(): void {
-  ensureSupervisor();
+  spawnFirst();
 }
 
 /** Sends a request to the supervisor and blocks until it answers. */
 function ask(msg: ToSupervisor): ToMain {
   ensureSupervisor();
+  if (!supervisor) throw new RuntimeError("the worker supervisor is gone");
   Atomics.store(reply, 0, 0);
-  supervisor!.postMessage(msg);
+  supervisor.postMessage(msg);
   for (;;) {
     const m = receiveMessageOnPort(control!);
     if (m) {
@@ -237,11 +291,12 @@ function waitForWorker(): Known {
         if (waiting > coming) checkMemory(1);
         const want = waiting - coming + (memoryLeft() >= RESERVE_MB + WORKER_MB * (ahead + 1) ? ahead : 0);
         if (want > 0) {
+          ensureSupervisor();
           Atomics.add(counters, C.SPAWNS_ASKED, want);
           supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
         }
       }
-      if (!supervisor) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
+      if (supervisorGone) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
       waitWord(counters, C.IDLE_EPOCH, epoch, 1);
     }
   } finally {
@@ -251,7 +306,7 @@ function waitForWorker(): Known {
 
 /** Places `task` on an idle worker, waiting for one (and growing the pool) if all are busy; returns its index. */
 export function launch(task: Task): number {
-  ensureSupervisor();
+  spawnFirst();
   drain();
   let k = claimIdle();
   if (k)
@@ -259,6 +314,9 @@ export function launch(task: Task): number {
   else k = waitForWorker();
   k.port.postMessage(task);
   post(k.index);
+  // Only now, so that it does not slow the first thread's worker down as it boots: until the
+  // supervisor is up, what the thread sends it (a death, a thread it starts) waits in its ports.
+  ensureSupervisor();
   return k.index;
 }
 

@@ -4,15 +4,14 @@
  * memory, `process.exit()`, `terminate()`), it marks that worker's thread
  * ended at once and wakes its joiners, even while the main thread blocks.
  */
-import * as path from "path";
-import { MessageChannel, parentPort, Worker, workerData, type MessagePort } from "worker_threads";
+import { parentPort, Worker, workerData, type MessagePort } from "worker_threads";
 import { C, MAX_WORKERS, W, type SharedBuffers } from "../state/layout";
 import type { SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
-import { WS, claim, freed, post, spawnInto, stateOf } from "./lifecycle";
+import { WS, claim, freed, post, stateOf } from "./lifecycle";
 import type { DirectoryReply, DirectoryRequest } from "../state/directory";
 import type { ToMain, ToSupervisor } from "./messages";
-import { createWorker } from "./create";
+import { spawnPoolWorker } from "./create";
 
 interface Setup {
   threadlab: { buffers: SharedBuffers; index: number };
@@ -22,6 +21,8 @@ interface Setup {
   reply: SharedArrayBuffer;
   poolMin: number;
   idleSeconds: number;
+  /** How many workers to spawn as the supervisor boots (the pool's minimum, less the one main spawned). */
+  spawnFirst: number;
   /** In the kernel: the shared output ring every pool worker writes cell output to. */
   outputRing?: SharedArrayBuffer;
 }
@@ -53,8 +54,9 @@ const workers = new Int32Array(buffers.workers);
 const counters = new Int32Array(buffers.counters);
 const reply = new Int32Array(setup.reply);
 const pool = new Map<number, Worker>();
+/** Workers main spawned (the first), watched by their life ports. */
+const adopted = new Set<number>();
 const deaths = new Map<number, Error>();
-const entry = path.join(__dirname, "boot.js");
 
 // ---- the directory of shared buffers (state/directory.ts) ------------------------------------
 
@@ -95,37 +97,38 @@ function send(msg: ToMain, transfer: MessagePort[] = []): void {
 
 /** Spawns a worker in `state` (CLAIMED for a task of ours, BOOTING for a spare) and tells main its port. */
 function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
-  const index = spawnInto(state);
-  if (index < 0) throw new Error(`can't start new thread: ${MAX_WORKERS} workers already exist`);
-  const i = index * W.STRIDE;
-  const gen = Atomics.add(workers, i + W.GEN, 1) + 1;
-  Atomics.store(workers, i + W.TID, 0);
-  Atomics.store(workers, i + W.THREAD_SLOT, -1);
-  Atomics.add(counters, C.WORKERS_ALIVE, 1);
-  Atomics.add(counters, C.WORKERS_BOOTING, 1);
-  const { port1, port2 } = new MessageChannel();
-  const dir = new MessageChannel();
-  const mailbox = new SharedArrayBuffer(4);
-  serveDirectory(dir.port1, mailbox);
-  const transferList: MessagePort[] = [port2, dir.port2];
-  const worker = createWorker(entry, {
-    workerData: {
-      threadlabEntry: "worker/entry.js",
-      threadlab: { buffers, index },
-      mainPort: port2,
-      directory: { port: dir.port2, mailbox },
-      outputRing: setup.outputRing,
-      poolMin: setup.poolMin,
-      idleSeconds: setup.idleSeconds,
-    },
-    transferList,
-  });
+  const made = spawnPoolWorker(state, { ...setup, buffers });
+  if (!made) throw new Error(`can't start new thread: ${MAX_WORKERS} workers already exist`);
+  const { worker, index } = made;
+  serveDirectory(made.directory.port, made.directory.mailbox);
   pool.set(index, worker);
   worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg));
   worker.on("error", (err) => deaths.set(index, err));
   worker.on("exit", () => onExit(index, worker));
-  send({ type: "port", index, gen, port: port1 }, [port1]);
+  send({ type: "port", index, gen: made.gen, port: made.port }, [made.port]);
   return index;
+}
+
+/**
+ * Main spawned the first worker itself (so the first thread need not wait for this supervisor to
+ * boot before its worker can): it is watched by a port that closes when the worker dies. Its
+ * Worker object, and so the error it died of, is main's; a worker dies on its own while its thread
+ * runs only when it runs out of memory (a thread's process.exit() ends its thread first), so that
+ * is what is reported.
+ */
+function adopt(msg: Extract<ToSupervisor, { type: "adopt" }>): void {
+  serveDirectory(msg.directory.port, msg.directory.mailbox);
+  adopted.add(msg.index);
+  msg.life.on("close", () => {
+    if (!deaths.has(msg.index) && !stopping?.pending.has(msg.index)) {
+      const err = new Error("Worker terminated due to reaching memory limit: JS heap out of memory");
+      err.stack = `Error [ERR_WORKER_OUT_OF_MEMORY]: ${err.message}`;
+      deaths.set(msg.index, Object.assign(err, { code: "ERR_WORKER_OUT_OF_MEMORY" }));
+    }
+    onExit(msg.index, undefined);
+  });
+  msg.life.on("message", (m: ToSupervisor) => onWorkerMessage(m)); // that worker's threads start threads
+  msg.life.unref();
 }
 
 /** A thread started a thread: place its task on an idle worker, or a new one. */
@@ -168,9 +171,9 @@ function report(task: Pick<Task, "name" | "sink">, err: Error): void {
   }
 }
 
-function onExit(index: number, worker: Worker): void {
-  if (pool.get(index) !== worker) return;
-  pool.delete(index);
+function onExit(index: number, worker: Worker | undefined): void {
+  if (worker ? pool.get(index) !== worker : !adopted.delete(index)) return;
+  if (worker) pool.delete(index);
   const i = index * W.STRIDE;
   if (stateOf(index) === WS.LEFT) Atomics.sub(counters, C.WORKERS_LEAVING, 1);
   if (Atomics.load(workers, i + W.TID) === 0) Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
@@ -230,11 +233,19 @@ parentPort!.on("message", (msg: ToSupervisor) => {
         void worker.terminate();
       }
     }
+    for (const index of adopted) {
+      if (stateOf(index) === WS.RUN && Atomics.load(workers, index * W.STRIDE + W.DAEMON) === 1) {
+        stopping.pending.add(index);
+        stopping.count++;
+        send({ type: "terminate", index }); // main holds that worker
+      }
+    }
     maybeStopped();
-  } else if (msg.type === "start") onWorkerMessage(msg);
+  } else if (msg.type === "adopt") adopt(msg);
+  else if (msg.type === "start") onWorkerMessage(msg);
 });
 
-for (let n = 0; n < setup.poolMin; n++) {
+for (let n = 0; n < setup.spawnFirst; n++) {
   spawn(WS.BOOTING);
   Atomics.sub(counters, C.SPAWNS_ASKED, 1);
 }

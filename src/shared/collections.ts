@@ -41,7 +41,7 @@ export class SharedList<T = unknown> {
   }
 
   get length(): number {
-    return this.#blob.read().length;
+    return this.#blob.size();
   }
 
   /** Item `i` (negative counts from the end). @throws {IndexError} "list index out of range". */
@@ -176,7 +176,7 @@ export class SharedDict<V = unknown> {
   }
 
   get size(): number {
-    return this.#blob.read().size;
+    return this.#blob.size();
   }
 
   /** The value for `key`, or `dflt` when it has none. */

@@ -84,6 +84,53 @@ export function argError(where: string, what: string, expected: string, got: unk
   return new TypeError(`${where} expected \`${what}\` to be ${expected}, got ${describe(got)}`);
 }
 
+/** ``TypeError: Lock() takes no arguments (1 given)``, as CPython words it for a callable without parameters. */
+export function takesNoArguments(where: string, given: number): TypeError {
+  return new TypeError(`${where} takes no arguments (${given} given)`);
+}
+
+/** ``TypeError: Condition() takes at most 1 argument (2 given)``, as CPython words it. */
+export function takesAtMost(where: string, most: number, given: number): TypeError {
+  return new TypeError(`${where} takes at most ${most} argument${most === 1 ? "" : "s"} (${given} given)`);
+}
+
+/** The largest count threadlab keeps in one shared 32-bit word (a Semaphore's value, a Barrier's parties). */
+export const MAX_COUNT = 2 ** 31 - 1;
+
+/**
+ * Checks a whole number that threadlab keeps in a shared 32-bit word: a
+ * TypeError for anything but a whole number, an OverflowError above MAX_COUNT
+ * (CPython has no such limit; it never silently wraps here either).
+ */
+export function checkCount(where: string, what: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) throw argError(where, what, "a whole number", value);
+  if (value > MAX_COUNT) {
+    throw new OverflowError(`${where} ${what} ${value} is too large: threadlab keeps it in a 32-bit word (at most ${MAX_COUNT})`);
+  }
+  return value;
+}
+
+/**
+ * Checks an `options` argument: undefined (none) or a plain object whose keys
+ * are all in `known`. Returns it ({} for undefined).
+ */
+export function checkOptions<T extends object>(
+  where: string,
+  options: Partial<T> | undefined,
+  known: readonly string[],
+): Partial<T> {
+  if (options === undefined) return {};
+  const example = `{ ${known.join(", ")} }`;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw argError(where, "options", `an object such as ${example}`, options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key))
+      throw new TypeError(`${where} got an unexpected keyword argument '${key}' (expected ${known.join(", ")})`);
+  }
+  return options;
+}
+
 /** Python's threading.BrokenBarrierError: the barrier was broken (aborted, reset, or a wait timed out). */
 export class BrokenBarrierError extends RuntimeError {
   constructor(message?: string) {

@@ -5,7 +5,7 @@
  */
 import { deserialize, serialize } from "v8";
 import { DataCloneError } from "../errors";
-import { Lock, type LockState } from "../sync/lock";
+import { lockOn, type Lock, type LockState } from "../sync/lock";
 import { isShareable } from "../state/handle";
 import { ensureBytes, growableBuffer, maxBytesOf } from "./growable";
 
@@ -97,7 +97,7 @@ export class SharedBlob<T> {
     readonly state: BlobState,
     initial?: T,
   ) {
-    this.lock = new Lock(state.lock);
+    this.lock = lockOn(state.lock);
     this.#w = new Int32Array(state.sab, 0, 3);
     if (initial !== undefined) this.#write(serialize(initial), sizeOf(initial));
   }

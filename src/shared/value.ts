@@ -6,7 +6,7 @@
  * the type throws (CPython's ctypes would wrap silently; a lost write is worse).
  */
 import { IndexError, OverflowError, argError } from "../errors";
-import { Lock, type LockState } from "../sync/lock";
+import { lockOn, type Lock, type LockState } from "../sync/lock";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 
 type TypedArrayCtor =
@@ -136,7 +136,7 @@ export class Value<T extends Typecode = Typecode> {
 
   /** The lock that guards this value, as `multiprocessing.Value.get_lock()`. */
   getLock(): Lock {
-    return (this.#lock ??= new Lock(this.#state.lock));
+    return (this.#lock ??= lockOn(this.#state.lock));
   }
 
   toString(): string {
@@ -200,7 +200,7 @@ export class SharedArray<T extends Typecode = Typecode> {
     let lock: Lock | undefined;
     const show = () => `SharedArray('${st.typecode}', [${Array.from(array).join(", ")}])`;
     const methods: Record<string | symbol, unknown> = {
-      getLock: () => (lock ??= new Lock(st.lock)),
+      getLock: () => (lock ??= lockOn(st.lock)),
       toArray: () => Array.from(array),
       toString: show,
       [Symbol.iterator]: () => (array as unknown as Iterable<number>)[Symbol.iterator](),

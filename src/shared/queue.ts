@@ -58,7 +58,7 @@ const PRIORITY = 2;
 const TAKEN = -1;
 const INITIAL_BYTES = 4096;
 const DEFAULT_CAPACITY = 64 * 1024 * 1024;
-const MAX_CAPACITY = 2 ** 30;
+const MAX_CAPACITY = 2 ** 30 - 1; // so that twice it, the most the area grows to, fits the int32 offsets
 
 /** Queue options beyond Python's. */
 export interface QueueOptions {
@@ -138,7 +138,7 @@ export class Queue<T = unknown> {
       if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 64)
         throw argError(where, "capacityBytes", "a whole number of at least 64", cap);
       if (cap > MAX_CAPACITY)
-        throw new OverflowError(`${where} capacityBytes ${cap} is too large (at most ${MAX_CAPACITY}, 1 GiB)`);
+        throw new OverflowError(`${where} capacityBytes ${cap} is too large (at most ${MAX_CAPACITY})`);
       const header = new SharedArrayBuffer(HEADER_BYTES);
       this.#w = new Int32Array(header, 0, MAXSIZE_AT / 4);
       new Float64Array(header, MAXSIZE_AT, 1)[0] = Math.max(0, maxsize);

@@ -6,7 +6,7 @@ import { BroadcastChannel } from "worker_threads";
 import { decode } from "../transport/copy";
 import { rebuildSync } from "../transport/rebuild";
 import type { Program } from "../transport/resolve";
-import { Future } from "./future";
+import { futureOn } from "./future";
 
 /** Words of an executor's shared counters: threads listening, and idle tokens (finished calls). */
 export const READY = 0;
@@ -37,7 +37,7 @@ export function executorThread(channelName: string, countersSab: SharedArrayBuff
       try {
         while (initialized && backlog.length > 0) {
           const job = backlog.shift()!;
-          const future = new Future(job.future);
+          const future = futureOn(job.future);
           if (!future.setRunningOrNotifyCancel()) continue; // another thread took it, or it was cancelled
           if (initError) {
             future.setException(initError);

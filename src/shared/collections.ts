@@ -38,7 +38,9 @@ function capacityOf(where: string, options: CollectionOptions | undefined): numb
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {
-  return value !== null && value !== undefined && typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+  return (
+    value !== null && value !== undefined && typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+  );
 }
 
 /** An index argument of a list method: a whole number (`insert("x", v)` is a TypeError, as in Python). */

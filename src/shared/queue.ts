@@ -137,8 +137,7 @@ export class Queue<T = unknown> {
       const cap = checkOptions<QueueOptions>(where, options, ["capacityBytes"]).capacityBytes ?? DEFAULT_CAPACITY;
       if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 64)
         throw argError(where, "capacityBytes", "a whole number of at least 64", cap);
-      if (cap > MAX_CAPACITY)
-        throw new OverflowError(`${where} capacityBytes ${cap} is too large (at most ${MAX_CAPACITY})`);
+      if (cap > MAX_CAPACITY) throw new OverflowError(`${where} capacityBytes ${cap} is too large (at most ${MAX_CAPACITY})`);
       const header = new SharedArrayBuffer(HEADER_BYTES);
       this.#w = new Int32Array(header, 0, MAXSIZE_AT / 4);
       new Float64Array(header, MAXSIZE_AT, 1)[0] = Math.max(0, maxsize);

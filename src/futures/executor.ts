@@ -19,6 +19,7 @@ import { registerInternal } from "../transport/api";
 import { encode } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
 import { buildProgram, type Program } from "../transport/resolve";
+import { registerAtExit } from "../thread/atexit";
 import { Thread } from "../thread/thread";
 import { READY, IDLE, executorThread, type ExecutorMessage } from "./executor-thread";
 import { CANCELLED, FINISHED, Future, TimeoutError } from "./future";
@@ -86,7 +87,7 @@ export class ThreadPoolExecutor {
     if (!exitHook && isPoolOwner) {
       exitHook = true;
       // As Python does at exit: let every executor finish its work, so that the script then ends.
-      process.prependListener("beforeExit", () => {
+      registerAtExit(() => {
         for (const ex of live) ex.shutdown(true);
       });
     }

@@ -16,10 +16,12 @@ import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { C, W } from "../state/layout";
 import { waitWord } from "../sync/wait";
+import { runAtExit } from "../thread/atexit";
 import type { Task } from "../thread/task";
 import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
 import { createWorker } from "./create";
+import { installMainUncaught } from "./uncaught";
 
 interface Known {
   index: number;
@@ -91,7 +93,13 @@ function ensureSupervisor(): void {
     process.stderr.write(`threadlab: the worker supervisor failed: ${err.stack ?? err}\n`);
     supervisor = undefined;
   });
-  process.on("beforeExit", waitForNonDaemonThreads);
+  // The end of a script, as CPython's threading._shutdown: the at-exit hooks (executors shut
+  // down), then every non-daemon thread is waited for; also after an uncaught error in the main code.
+  process.on("beforeExit", () => {
+    runAtExit();
+    waitForNonDaemonThreads();
+  });
+  installMainUncaught(waitForNonDaemonThreads);
 }
 
 /** Starts the supervisor (which boots the first workers) without waiting for it. */

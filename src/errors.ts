@@ -40,6 +40,20 @@ export class ShutDown extends define("ShutDown") {}
 export class CancelledError extends define("CancelledError") {}
 /** Python's TimeoutError (concurrent.futures.TimeoutError): a result was not ready in time. */
 export class TimeoutError extends define("TimeoutError") {}
+/**
+ * Python's SystemExit: what `process.exit()` throws in a thread, so that the
+ * thread's `with` blocks and `finally`s run on the way out, as `sys.exit()`
+ * unwinds a Python thread; the thread then ends quietly. Catch it only to
+ * rethrow it (`if (e instanceof SystemExit) throw e`).
+ */
+export class SystemExit extends define("SystemExit") {
+  /** The code given to `process.exit()` (a thread's exit code is not used, as in Python). */
+  readonly code: number | string | null;
+  constructor(code?: number | string | null) {
+    super(`process.exit(${code ?? ""}) ends this thread`);
+    this.code = code ?? null;
+  }
+}
 /** Raised where a value cannot be sent to another thread (functions inside data, class instances, ...). */
 export class DataCloneError extends define("DataCloneError", TypeError) {}
 
@@ -60,7 +74,8 @@ const ERROR_CLASSES: Record<string, new (message?: string) => Error> = {
 /** Rebuilds an error from another thread with its class, message and stack. */
 export function reviveError(data: { name: string; message: string; stack?: string }): Error {
   const Cls = ERROR_CLASSES[data.name] ?? Error;
-  const err = new Cls(data.message);
+  const err = data.name === "SystemExit" ? new SystemExit() : new Cls(data.message);
+  err.message = data.message;
   if (!(data.name in ERROR_CLASSES)) err.name = data.name;
   if (data.stack) err.stack = data.stack;
   return err;

@@ -14,6 +14,7 @@ export {
   AttributeError,
   NameError,
   KeyboardInterrupt,
+  SystemExit,
   DataCloneError,
   BrokenBarrierError,
   KeyError,

@@ -49,6 +49,7 @@ export const W = {
   DAEMON: 4, // whether the thread it runs is a daemon (shutdown() stops those)
   GEN: 5, // bumped each time a new worker takes the slot
   SINK_CELL: 6, // the cell its thread's output goes to (kernel), or -1 for the terminal
+  EXITING: 7, // 1 while its thread unwinds from process.exit() (the supervisor stops it if it goes on instead)
   STRIDE: 8,
 } as const;
 

@@ -14,6 +14,7 @@ import { holderIdOfWorker, releaseIfHeldBy } from "../output/output-lock";
 import { formatException } from "../thread/excepthook";
 import { aliveSlots, finishSlot, isSlotAlive, type SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
+import { EXIT_GRACE_MS } from "../thread/exit";
 import { WS, claim, freed, post, spawnInto, stateOf } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
 import { createWorker } from "./create";
@@ -51,6 +52,7 @@ function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
   const gen = Atomics.add(workers, i + W.GEN, 1) + 1;
   Atomics.store(workers, i + W.TID, 0);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
+  Atomics.store(workers, i + W.EXITING, 0);
   Atomics.add(counters, C.WORKERS_ALIVE, 1);
   Atomics.add(counters, C.WORKERS_BOOTING, 1);
   const { port1, port2 } = new MessageChannel();
@@ -66,7 +68,7 @@ function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
     transferList,
   });
   pool.set(index, worker);
-  worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg));
+  worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg, index, worker));
   worker.on("error", (err) => deaths.set(index, err));
   worker.on("exit", () => onExit(index, worker));
   send({ type: "port", index, gen, port: port1 }, [port1]);
@@ -87,7 +89,7 @@ function place(task: Task): void {
   post(index);
 }
 
-function onWorkerMessage(msg: ToSupervisor): void {
+function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): void {
   if (msg.type === "start") {
     try {
       place(msg.task);
@@ -95,7 +97,35 @@ function onWorkerMessage(msg: ToSupervisor): void {
       report(msg.task, err as Error);
       finishSlot(msg.task.ref);
     }
-  }
+  } else if (msg.type === "exiting" && index !== undefined && worker) watchExit(index, worker, msg.word);
+}
+
+/**
+ * A thread called process.exit() and unwinds (thread/exit.ts). If it is still
+ * running, still unwinding, EXIT_GRACE_MS later, it caught the SystemExit and
+ * went on: stop it as process.exit() would have, and say so in its output.
+ */
+function watchExit(index: number, worker: Worker, word: number): void {
+  const i = index * W.STRIDE;
+  const timer = setTimeout(() => {
+    if (pool.get(index) !== worker || Atomics.load(workers, i + W.EXITING) !== 1) return;
+    if (Atomics.load(workers, i + W.THREAD_STATE) !== word) return;
+    const slot = Atomics.load(workers, i + W.THREAD_SLOT);
+    if (slot < 0 || !isSlotAlive({ slot, word })) return;
+    const name = aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
+    const cell = Atomics.load(workers, i + W.SINK_CELL);
+    try {
+      openSink(cell >= 0 && setup.outputRing ? cellSink(cell) : TERMINAL).write(
+        "stderr",
+        `threadlab: thread ${name} called process.exit() but caught the SystemExit it throws and went on; ` +
+          `it was stopped ${EXIT_GRACE_MS / 1000} s later. Rethrow SystemExit (if (e instanceof SystemExit) throw e) to end the thread at once\n`,
+      );
+    } catch {
+      /* its output is gone: stop it all the same */
+    }
+    void worker.terminate();
+  }, EXIT_GRACE_MS);
+  timer.unref();
 }
 
 /** Prints why a thread ended abnormally to the thread's own stderr, as the excepthook would. */

@@ -85,4 +85,96 @@ throw new Error("oops");
   });
 });
 
+describe("process.exit() in a thread", () => {
+  test("unwinds the thread's with blocks and finallys, as sys.exit() does: the lock is free after", async () => {
+    const r = await runScript(`
+const { Thread, Lock, print } = require("threadlab");
+const lock = new Lock();
+function quitInside(lock) {
+  try {
+    lock.with(() => {
+      print("holding");
+      process.exit(2);
+    });
+  } finally {
+    print("finally ran");
+  }
+  print("not reached");
+}
+const t = new Thread({ target: quitInside, args: [lock] });
+t.start();
+t.join();
+print("locked:", lock.locked(), "alive:", t.isAlive(), "acquired:", lock.acquire(true, 1));
+`);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("holding\nfinally ran\nlocked: false alive: false acquired: true\n");
+  });
+
+  test("in async code, and in a timer's callback, it unwinds what it is inside and ends the thread", async () => {
+    const r = await runScript(`
+const { Thread, Lock, print } = require("threadlab");
+const lock = new Lock();
+async function asyncQuit(lock) {
+  await lock.with(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    process.exit();
+  });
+  print("not reached");
+}
+async function timerQuit(lock) {
+  setTimeout(() => lock.with(() => process.exit(0)), 20);
+  await new Promise(() => {}); // never settles: the exit ends the thread anyway
+}
+for (const target of [asyncQuit, timerQuit]) {
+  const t = new Thread({ target, args: [lock] });
+  t.start();
+  t.join();
+  print(target.name, "locked:", lock.locked(), "alive:", t.isAlive());
+}
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("asyncQuit locked: false alive: false\ntimerQuit locked: false alive: false\n");
+  });
+
+  test("a thread that catches the SystemExit and goes on is stopped a grace period later, and told why", async () => {
+    const r = await runScript(`
+const { Thread, Lock, SystemExit, print } = require("threadlab");
+const lock = new Lock();
+function swallow(lock) {
+  lock.with(() => {
+    try {
+      process.exit(1);
+    } catch (e) {
+      print("caught", e instanceof SystemExit, e.message);
+    }
+  });
+  for (;;); // as if process.exit() had not been called
+}
+const t = new Thread({ target: swallow, args: [lock], name: "swallower" });
+t.start();
+t.join();
+print("stopped; locked:", lock.locked());
+`);
+    expect(r.stdout).toBe("caught true process.exit(1) ends this thread\nstopped; locked: false\n");
+    expect(r.stderr).toContain(
+      "threadlab: thread swallower called process.exit() but caught the SystemExit it throws and went on",
+    );
+  });
+
+  test("in an executor's call it is kept in the Future, as Python's executor keeps it, and the executor goes on", async () => {
+    const r = await runScript(`
+const { ThreadPoolExecutor, SystemExit, print, sleep } = require("threadlab");
+const ex = new ThreadPoolExecutor({ maxWorkers: 1 });
+const e = ex.submit(() => process.exit(5)).exception();
+print(e instanceof SystemExit, e.message);
+sleep(2.5); // past the grace period: the executor's thread was not stopped
+print("next call:", ex.submit((x) => x + 1, 1).result());
+ex.shutdown();
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("true process.exit(5) ends this thread\nnext call: 2\n");
+  });
+});
+
 export { spawn, path };

@@ -20,6 +20,7 @@ export const C = {
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
   SPINNERS: 11, // idle workers spinning before they sleep
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
+  STDOUT_BROKEN: 13, // 1 once a write to the terminal's stdout failed with EPIPE (the reader is gone)
   SIZE: 16,
 } as const;
 

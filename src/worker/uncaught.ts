@@ -13,11 +13,9 @@
  * and source with a caret, the error as `util.inspect` shows it, and the Node
  * version — then waits as the normal end of a script does.
  */
-import { readFileSync } from "fs";
-import { fileURLToPath } from "url";
-import { inspect } from "util";
 import { sharedState } from "../state/buffers";
 import { C } from "../state/layout";
+import { formatFatal } from "../output/fatal";
 import { writeTerminal } from "../output/terminal";
 import { runAtExit } from "../thread/atexit";
 
@@ -31,56 +29,10 @@ export function installMainUncaught(wait: () => void): void {
     if (process.listenerCount("uncaughtException") > 0) return; // handled by someone else
     if (Atomics.load(sharedState().counters, C.NON_DAEMON_ALIVE) === 0) return; // nothing to wait for
     process.once("uncaughtException", (err) => {
-      writeTerminal("stderr", formatUncaught(err));
+      writeTerminal("stderr", formatFatal(err));
       runAtExit();
       wait();
       process.exit(1);
     });
   });
-}
-
-/** What Node prints for an uncaught `err` (see node_errors.cc, ReportFatalException). */
-export function formatUncaught(err: unknown): string {
-  const trailer = `\nNode.js ${process.version}\n`;
-  const stack = typeof err === "object" && err !== null ? (err as { stack?: unknown }).stack : undefined;
-  if (typeof stack === "string") {
-    const colors = process.stderr.hasColors?.() ?? false;
-    let shown: string;
-    try {
-      shown = inspect(err, { colors, customInspect: false, depth: Math.max(inspect.defaultOptions.depth ?? 2, 5) });
-    } catch {
-      shown = stack;
-    }
-    const arrow = throwSite(stack);
-    return `${arrow ? `${arrow}\n` : ""}${shown}\n${trailer}`;
-  }
-  // A thrown value that is not an error has no stack to tell where it was thrown.
-  if (typeof err === "object" && err !== null) return `\n${inspect(err)}\n${trailer}`;
-  return `\n${String(err)}\n(Use \`node --trace-uncaught ...\` to show where the exception was thrown)\n${trailer}`;
-}
-
-/**
- * Node's "arrow": the file and line of the throw, its source line, and a caret
- * under the `throw` (or, without one on the line before the error's column,
- * under that column), from the first frame of the stack.
- */
-function throwSite(stack: string): string | undefined {
-  for (const line of stack.split("\n").slice(1)) {
-    const m = /^\s+at (?:.*? \()?(.+?):(\d+):(\d+)\)?$/.exec(line);
-    if (!m) continue;
-    const [, file, lineNo, colNo] = m;
-    let source: string | undefined;
-    try {
-      const path = file.startsWith("file://") ? fileURLToPath(file) : file;
-      source = readFileSync(path, "utf8").split(/\r?\n/)[Number(lineNo) - 1];
-    } catch {
-      return undefined; // the throw is in code with no file here (node's own, eval): no arrow
-    }
-    if (source === undefined) return undefined;
-    const col = Number(colNo) - 1;
-    let caret = col;
-    for (const t of source.matchAll(/\bthrow\b/g)) if (t.index !== undefined && t.index <= col) caret = t.index;
-    return `${file}:${lineNo}\n${source}\n${" ".repeat(caret)}^\n`;
-  }
-  return undefined;
 }

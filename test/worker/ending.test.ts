@@ -177,4 +177,61 @@ ex.shutdown();
   });
 });
 
-export { spawn, path };
+/** Runs a script whose stdout reader goes away after the first chunk (as `node script.js | head -1`). */
+function runIntoClosedPipe(file: string, timeoutMs = 20000): Promise<{ code: number | null; stderr: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { cwd: path.join(__dirname, "..", ".."), stdio: ["ignore", "pipe", "pipe"] });
+    const started = Date.now();
+    let closedAt = 0;
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once("data", () => {
+      closedAt = Date.now();
+      child.stdout.destroy();
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the script still ran ${timeoutMs} ms after its stdout closed\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stderr, ms: Date.now() - (closedAt || started) });
+    });
+  });
+}
+
+describe("a closed stdout pipe", () => {
+  const nodeLike =
+    /^Error: EPIPE: broken pipe, write\n {4}at [^]*\{\n {2}errno: -32,\n {2}syscall: 'write',\n {2}code: 'EPIPE'\n\}\n\nNode\.js v/;
+
+  test("a thread printing into it: the script stops and exits 1 with Node's EPIPE error, printed once", async () => {
+    const file = writeScript(`
+const { Thread, print } = require("threadlab");
+function spam() { for (let i = 0; ; i++) print("line", i); }
+const t = new Thread({ target: spam });
+t.start();
+t.join();
+`);
+    const r = await runIntoClosedPipe(file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(nodeLike);
+    expect(r.stderr.split("EPIPE: broken pipe").length).toBe(2);
+  });
+
+  test("the main thread printing into it, and threads writing with process.stdout.write", async () => {
+    const main = writeScript(`
+const { print } = require("threadlab");
+for (let i = 0; ; i++) print("line", i);
+`);
+    const threads = writeScript(`
+const { Thread, sleep } = require("threadlab");
+function spam() { for (let i = 0; ; i++) process.stdout.write("line " + i + "\\n"); }
+for (let i = 0; i < 3; i++) new Thread({ target: spam }).start();
+for (;;) sleep(1);
+`);
+    for (const r of await Promise.all([runIntoClosedPipe(main), runIntoClosedPipe(threads)])) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(nodeLike);
+    }
+  });
+});

@@ -363,6 +363,12 @@ export class Queue<T = unknown> {
     return deserialize(this.#bytes.slice(p + 1, p + length)) as T;
   }
 
+  /** Makes the views again if another thread has grown a buffer since they were made; the mutex is held. */
+  #fresh(): void {
+    if (this.#bytes.length !== this.#data.byteLength || (this.#heap && this.#heap.byteLength !== this.#heapBuffer!.byteLength))
+      this.#views();
+  }
+
   /** (Re)makes the views on the buffers at their size now; another thread may have grown them. */
   #views(): void {
     this.#bytes = new Uint8Array(this.#data, 0, this.#data.byteLength);
@@ -373,7 +379,7 @@ export class Queue<T = unknown> {
   /** Adds a record for `item` (`record`, `size` bytes in all); the mutex is held and there is room. */
   #store(item: T, record: Uint8Array, size: number): void {
     const w = this.#w;
-    if (this.#bytes.length !== this.#data.byteLength) this.#views();
+    this.#fresh();
     if (Atomics.load(w, END) + size > this.#bytes.length) {
       // Reclaim the bytes of taken records once they are at least as many as the live ones (the move
       // then costs no more than the gets that freed them); else grow, up to twice capacityBytes.
@@ -398,7 +404,7 @@ export class Queue<T = unknown> {
   /** Removes the record this kind of queue takes next and returns its item; the mutex is held. */
   #take(): T {
     const w = this.#w;
-    if (this.#bytes.length !== this.#data.byteLength) this.#views();
+    this.#fresh();
     let at: number;
     let item: T;
     if (this.#kind === FIFO) {

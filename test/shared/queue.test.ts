@@ -2,7 +2,20 @@
  * The queue module, after CPython's test_queue.py: order for each kind, blocking
  * put/get with timeouts, task tracking, shutdown, between real threads.
  */
-import { Empty, Full, LifoQueue, PriorityQueue, Queue, ShutDown, SimpleQueue, Thread, Value, ValueError, sleep } from "threadlab";
+import {
+  Empty,
+  Full,
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  SharedArray,
+  ShutDown,
+  SimpleQueue,
+  Thread,
+  Value,
+  ValueError,
+  sleep,
+} from "threadlab";
 import { pyCompare } from "../../dist/src/shared/queue";
 
 function producer(q: Queue<number | null>, n: number): void {
@@ -46,6 +59,15 @@ function drainInOrder(q: Queue<number>, n: number, kind: string, out: Value<"i">
     }
   }
   out.value = 1;
+}
+
+/** Puts `n` items tagged with `tag` (`tag * 1e6 + i`), in order. */
+function putTagged(q: Queue<number>, tag: number, n: number): void {
+  for (let i = 0; i < n; i++) q.put(tag * 1e6 + i);
+}
+/** Gets `n` items into `out`. */
+function getInto(q: Queue<number>, n: number, out: SharedArray<"d">): void {
+  for (let i = 0; i < n; i++) out[i] = q.get();
 }
 
 /** A small random generator with a seed, so that a failing sequence can be run again. */
@@ -213,6 +235,30 @@ describe("queue", () => {
         expect(q.qsize()).toBe(model.length);
       }
       expect(full).toBeGreaterThan(0);
+    },
+    60000,
+  );
+
+  test.each(["fifo", "lifo", "priority"])(
+    "%s: two producers and a consumer at once, the buffers growing under them: every item arrives once",
+    (kind) => {
+      const n = 40_000;
+      const q = kind === "fifo" ? new Queue<number>() : kind === "lifo" ? new LifoQueue<number>() : new PriorityQueue<number>();
+      const out = new SharedArray("d", 2 * n);
+      const ts = [
+        new Thread({ target: putTagged, args: [q, 1, n] }),
+        new Thread({ target: putTagged, args: [q, 2, n] }),
+        new Thread({ target: getInto, args: [q, 2 * n, out] }),
+      ];
+      ts.forEach((t) => t.start());
+      ts.forEach((t) => t.join());
+      const got = out.toArray();
+      const want = [...Array.from({ length: n }, (_, i) => 1e6 + i), ...Array.from({ length: n }, (_, i) => 2e6 + i)];
+      expect([...got].sort((a, b) => a - b)).toEqual(want);
+      if (kind === "fifo")
+        for (const tag of [1, 2])
+          expect(got.filter((x) => Math.floor(x / 1e6) === tag)).toEqual(want.filter((x) => Math.floor(x / 1e6) === tag));
+      expect(q.empty()).toBe(true);
     },
     60000,
   );

@@ -36,7 +36,7 @@ fail();
     // Node's format: the throw site with a caret, the error, the Node version; then the thread's lines.
     expect(r.stderr).toMatch(
       new RegExp(
-        String.raw`^\S+script-\d+-\d+\.js:12\n  throw new Error\("main failed"\);\n  \^\n\nError: main failed\n    at fail \(.*:12:9\)\n` +
+        String.raw`^\S+script-[\w-]+\.js:12\n  throw new Error\("main failed"\);\n  \^\n\nError: main failed\n    at fail \(.*:12:9\)\n` +
           String.raw`[^]*\n\nNode\.js v\d+\.\d+\.\d+\nthread's stderr 0\n`,
       ),
     );

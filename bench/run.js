@@ -17,7 +17,7 @@
 const fs = require("fs");
 const { spawnSync } = require("child_process");
 const { Worker } = require("worker_threads");
-const { Thread, Lock, Value } = require("..");
+const { Thread, Lock, Value, SharedArray } = require("..");
 
 const PYTHON = "/usr/bin/python3";
 const HAVE_PYTHON = fs.existsSync(PYTHON);
@@ -28,6 +28,7 @@ const JOIN_TIMEOUT_S = 30; // a thread that takes longer than this is reported a
 const CFG = {
   startJoin: { warmup: 300, n: 1000, rounds: 7, rawN: 50, rawWarmup: 3 },
   closure: { warmup: 100, n: 500, rounds: 7 },
+  cpuBound: { darts: 40_000_000, pyDarts: 2_000_000, cores: require("os").availableParallelism(), rounds: 3 },
   lock1000: { threads: 1000, warmupRounds: 1, rounds: 7 },
   uncontended: { jsPairs: 3_000_000, pyPairs: 1_000_000, rounds: 7 },
   contended: { k: 200_000, warmupRounds: 1, rounds: 7 },
@@ -64,6 +65,16 @@ function summarize(samples, higherIsBetter = false) {
 //      JS globals and threadlab's API) --------------------------------------------------------
 
 function noop() {}
+
+function throwDarts(n, hits, i) {
+  let inside = 0;
+  for (let k = 0; k < n; k++) {
+    const x = Math.random();
+    const y = Math.random();
+    if (x * x + y * y <= 1) inside += 1;
+  }
+  hits[i] = inside;
+}
 
 function incrementOnce(lock, v) {
   lock.with(() => {
@@ -171,6 +182,23 @@ def increment_many(lock, k):
         n += 1
         lock.release()
 
+def throw_darts(n, hits, i):
+    import random
+    inside = 0
+    for _ in range(n):
+        x = random.random(); y = random.random()
+        if x * x + y * y <= 1:
+            inside += 1
+    hits[i] = inside
+
+def darts_seconds(darts, n_threads):
+    hits = [0] * n_threads
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=throw_darts, args=(darts // n_threads, hits, i)) for i in range(n_threads)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    return time.perf_counter() - t0, 4 * sum(hits) / (darts // n_threads * n_threads)
+
 def ponger(ping, pong, count):
     for _ in range(count):
         ping.acquire()
@@ -246,6 +274,12 @@ elif which == "pingPong":
     out["sample"] = (time.perf_counter() - t0) * 1e6 / cfg["n"]
     t.join(10)
     out["checks"].append(not t.is_alive())
+
+elif which == "cpuBound":
+    one, pi1 = darts_seconds(cfg["pyDarts"], 1)
+    all_, pi2 = darts_seconds(cfg["pyDarts"], cfg["cores"])
+    out["sample"] = one / all_
+    out["checks"] += [abs(pi1 - 3.14159) < 0.05, abs(pi2 - 3.14159) < 0.05]
 
 print(json.dumps(out))
 `;
@@ -565,6 +599,34 @@ for (let i = 0; i < total; i++) {
   };
 }
 
+/** Lesson 01's CPU-bound program: darts thrown on one thread, then on one thread per core. */
+function benchCpuBound() {
+  const c = CFG.cpuBound;
+  const seconds = (darts, n) => {
+    const hits = new SharedArray("i", n);
+    const t0 = performance.now();
+    const ts = Array.from({ length: n }, (_, i) => new Thread({ target: throwDarts, args: [Math.floor(darts / n), hits, i] }));
+    ts.forEach((t) => t.start());
+    joinAll(ts, "cpu-bound");
+    let inside = 0;
+    for (let i = 0; i < n; i++) inside += hits[i];
+    const pi = (4 * inside) / (Math.floor(darts / n) * n);
+    if (Math.abs(pi - Math.PI) > 0.01) fail(`cpu-bound: pi came out as ${pi}`);
+    return (performance.now() - t0) / 1000;
+  };
+  seconds(c.darts / 10, c.cores); // warm-up
+  const m = alternate(c.rounds, "cpuBound", c, () => seconds(c.darts, 1) / seconds(c.darts, c.cores));
+  if (m.pyChecks.some((ok) => ok !== true)) fail("cpu-bound: CPython's pi is off");
+  return {
+    name: `5b. CPU-bound work on ${c.cores} cores (lesson 01)`,
+    unit: "speed-up × over 1 thread",
+    tl: summarize(m.tl, true),
+    py: pySummary(m.py, true),
+    raw: null,
+    goal: { op: ">=", x: Math.min(1.5, c.cores * 0.75) },
+  };
+}
+
 // ---- the table -----------------------------------------------------------------------------
 
 function fmtNum(x) {
@@ -642,6 +704,7 @@ async function main() {
     ["3. uncontended acquire+release", benchUncontended],
     ["4. 2-thread contended lock", benchContended],
     ["5. main↔thread ping-pong", benchPingPong],
+    ["5b. CPU-bound work on every core", benchCpuBound],
   ];
   const rows = [];
   for (const [name, bench] of benches) {

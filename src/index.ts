@@ -18,6 +18,7 @@ export {
   AttributeError,
   NameError,
   KeyboardInterrupt,
+  SystemExit,
   DataCloneError,
   BrokenBarrierError,
   KeyError,

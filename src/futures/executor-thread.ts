@@ -6,7 +6,8 @@ import { BroadcastChannel } from "worker_threads";
 import { decode } from "../transport/copy";
 import { rebuildSync } from "../transport/rebuild";
 import type { Program } from "../transport/resolve";
-import { Future } from "./future";
+import { SystemExit, clearExiting } from "../thread/exit";
+import { futureOn } from "./future";
 
 /** Words of an executor's shared counters: threads listening, and idle tokens (finished calls). */
 export const READY = 0;
@@ -37,7 +38,7 @@ export function executorThread(channelName: string, countersSab: SharedArrayBuff
       try {
         while (initialized && backlog.length > 0) {
           const job = backlog.shift()!;
-          const future = new Future(job.future);
+          const future = futureOn(job.future);
           if (!future.setRunningOrNotifyCancel()) continue; // another thread took it, or it was cancelled
           if (initError) {
             future.setException(initError);
@@ -52,6 +53,7 @@ export function executorThread(channelName: string, countersSab: SharedArrayBuff
                 try {
                   values.push(fn(...args));
                 } catch (err) {
+                  if (err instanceof SystemExit) clearExiting(); // kept in the Future, as Python's executor keeps it
                   error = err instanceof Error ? err : new Error(String(err));
                   break;
                 }
@@ -59,6 +61,7 @@ export function executorThread(channelName: string, countersSab: SharedArrayBuff
               future.setResult({ values, error });
             } else future.setResult(fn(...(decode(job.args, true, "args") as unknown[])));
           } catch (err) {
+            if (err instanceof SystemExit) clearExiting(); // kept in the Future, as Python's executor keeps it
             future.setException(err);
           }
           // As CPython's idle semaphore: one token per finished call, which a later submit may use

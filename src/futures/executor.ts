@@ -12,13 +12,14 @@
  */
 import { availableParallelism } from "os";
 import { BroadcastChannel } from "worker_threads";
-import { RuntimeError, ValueError, argError } from "../errors";
+import { RuntimeError, ValueError, argError, checkOptions, takesAtMost } from "../errors";
 import { checkTimeout, deadline, remaining, sleep } from "../sync/wait";
 import { isPoolOwner } from "../state/buffers";
 import { registerInternal } from "../transport/api";
 import { encode } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
 import { buildProgram, refuseDetachedMethod, type Program } from "../transport/resolve";
+import { registerAtExit } from "../thread/atexit";
 import { Thread } from "../thread/thread";
 import { READY, IDLE, executorThread, type ExecutorMessage } from "./executor-thread";
 import { CANCELLED, FINISHED, Future, TimeoutError } from "./future";
@@ -53,8 +54,14 @@ export class ThreadPoolExecutor {
   readonly #init: { program: Program | null; args: unknown };
   #shutdown = false;
 
-  constructor(options: ExecutorOptions = {}) {
-    if (typeof options !== "object" || options === null) throw argError("ThreadPoolExecutor()", "options", "an object", options);
+  constructor(options?: ExecutorOptions, ...rest: []) {
+    if (rest.length > 0) throw takesAtMost("ThreadPoolExecutor()", 1, 1 + rest.length);
+    options = checkOptions<ExecutorOptions>("ThreadPoolExecutor()", options, [
+      "maxWorkers",
+      "threadNamePrefix",
+      "initializer",
+      "initargs",
+    ]);
     const cores = availableParallelism();
     const max = options.maxWorkers ?? Math.min(32, cores + 4);
     if (typeof max !== "number" || !Number.isInteger(max))
@@ -63,6 +70,10 @@ export class ThreadPoolExecutor {
     if (options.initializer !== undefined && options.initializer !== null && typeof options.initializer !== "function") {
       throw new TypeError("initializer must be a callable");
     }
+    if (options.threadNamePrefix !== undefined && typeof options.threadNamePrefix !== "string")
+      throw argError("ThreadPoolExecutor()", "threadNamePrefix", "a string", options.threadNamePrefix);
+    if (options.initargs !== undefined && !Array.isArray(options.initargs))
+      throw argError("ThreadPoolExecutor()", "initargs", "an array of arguments", options.initargs);
     this.maxWorkers = max;
     const n = executors++;
     this.#prefix = options.threadNamePrefix || `ThreadPoolExecutor-${n}`;
@@ -78,7 +89,7 @@ export class ThreadPoolExecutor {
     if (!exitHook && isPoolOwner) {
       exitHook = true;
       // As Python does at exit: let every executor finish its work, so that the script then ends.
-      process.prependListener("beforeExit", () => {
+      registerAtExit(() => {
         for (const ex of live) ex.shutdown(true);
       });
     }
@@ -112,7 +123,11 @@ export class ThreadPoolExecutor {
     if (this.#shutdown) throw new RuntimeError("cannot schedule new futures after shutdown");
     if (typeof fn !== "function") throw argError("map()", "fn", "a function", fn);
     refuseDetachedMethod(fn, "map()");
-    const its = iterables.map((it) => it[Symbol.iterator]());
+    const its = iterables.map((it) => {
+      if (it === null || it === undefined || typeof (it as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function")
+        throw argError("map()", "iterables", "iterables (arrays, Sets...)", it);
+      return it[Symbol.iterator]();
+    });
     const calls: unknown[][] = [];
     for (;;) {
       const items = its.map((it) => it.next());
@@ -146,6 +161,8 @@ export class ThreadPoolExecutor {
    * run and the threads have ended; with `cancelFutures`, calls not yet started are cancelled.
    */
   shutdown(wait = true, cancelFutures = false): void {
+    if (typeof wait !== "boolean") throw argError("shutdown()", "wait", "a boolean", wait);
+    if (typeof cancelFutures !== "boolean") throw argError("shutdown()", "cancelFutures", "a boolean", cancelFutures);
     if (!this.#shutdown) {
       this.#shutdown = true;
       if (cancelFutures) for (const f of this.#pending) f.cancel();
@@ -177,6 +194,7 @@ export class ThreadPoolExecutor {
 
   /** Python's `with ThreadPoolExecutor() as ex:` — shuts down (waiting) when `fn` returns. */
   with<R>(fn: (ex: this) => R): R {
+    if (typeof fn !== "function") throw argError("with()", "fn", "a function", fn);
     try {
       return fn(this);
     } finally {
@@ -214,6 +232,15 @@ export const FIRST_COMPLETED = "FIRST_COMPLETED";
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
+/** Checks that `futures` is an iterable of Futures; returns them in an array. */
+function checkFutures<T>(where: string, futures: Iterable<Future<T>>): Array<Future<T>> {
+  if (futures === null || futures === undefined || typeof (futures as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function")
+    throw argError(where, "futures", "an iterable of Futures", futures);
+  const all = [...futures];
+  for (const f of all) if (!(f instanceof Future)) throw argError(where, "each future", "a Future", f);
+  return all;
+}
+
 /** Sleeps a little longer each time, up to 5 ms: waiting on many futures at once. */
 function backoff(round: number): void {
   sleep(Math.min(0.005, 0.00005 * 2 ** Math.min(round, 7)));
@@ -225,7 +252,7 @@ function backoff(round: number): void {
  */
 export function* asCompleted<T>(futures: Iterable<Future<T>>, timeout?: number | null): Generator<Future<T>> {
   const end = deadline(checkTimeout("asCompleted()", timeout, true));
-  const left = new Set(futures);
+  const left = new Set(checkFutures("asCompleted()", futures));
   for (let round = 0; left.size > 0; round++) {
     let yielded = false;
     for (const f of [...left]) {
@@ -257,7 +284,7 @@ export function wait<T>(
     throw new ValueError(`Invalid return condition: ${String(returnWhen)}`);
   }
   const end = deadline(checkTimeout("wait()", timeout, true));
-  const all = new Set(futures);
+  const all = new Set(checkFutures("wait()", futures));
   for (let round = 0; ; round++) {
     const done = new Set([...all].filter((f) => f.done()));
     const notDone = new Set([...all].filter((f) => !done.has(f)));

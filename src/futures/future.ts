@@ -5,7 +5,7 @@
  * the thread that ran the call and read by whichever thread asks.
  */
 import { deserialize, serialize } from "v8";
-import { CancelledError, DataCloneError, TimeoutError, reviveError } from "../errors";
+import { CancelledError, DataCloneError, TimeoutError, argError, reviveError, takesNoArguments } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { decodeFromBytes, encodeToBytes } from "../transport/copy";
@@ -24,6 +24,19 @@ const IS_ERROR = 2;
 const HEADER = 16;
 const MAX_RESULT = 64 * 1024 * 1024; // reserved address space only; pages are used as the result needs
 
+/** The memory for the next Future to be built on (a handle's, a job's); module-private, so user code cannot pass one. */
+let building: SharedArrayBuffer | undefined;
+
+/** @internal The Future whose state and result live in `sab` (another thread's). */
+export function futureOn<T = unknown>(sab: SharedArrayBuffer): Future<T> {
+  building = sab;
+  try {
+    return new Future<T>();
+  } finally {
+    building = undefined;
+  }
+}
+
 export class Future<T = unknown> {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #w: Int32Array;
@@ -31,7 +44,11 @@ export class Future<T = unknown> {
   #watching = false;
   #retrieved = false;
 
-  constructor(sab?: SharedArrayBuffer) {
+  /** A pending Future (as Python's, executors make them; `new Future()` is for tests and your own code). */
+  constructor(...args: []) {
+    const sab = building;
+    building = undefined;
+    if (args.length > 0) throw takesNoArguments("Future()", args.length);
     // Growable: the result is written by whichever thread runs the call.
     this.sab = sab ?? growableBuffer(HEADER, HEADER + MAX_RESULT);
     this.#w = new Int32Array(this.sab, 0, 4);
@@ -104,7 +121,7 @@ export class Future<T = unknown> {
    * this thread, on its event loop (or at once if already done).
    */
   addDoneCallback(fn: (f: Future<T>) => void): void {
-    if (typeof fn !== "function") throw new TypeError("addDoneCallback() expected a function");
+    if (typeof fn !== "function") throw argError("addDoneCallback()", "fn", "a function", fn);
     if (this.done()) {
       fn(this);
       return;
@@ -204,4 +221,4 @@ export class Future<T = unknown> {
   }
 }
 
-registerHandleType("Future", (sab) => new Future(sab as SharedArrayBuffer));
+registerHandleType("Future", (sab) => futureOn(sab as SharedArrayBuffer));

@@ -31,6 +31,7 @@ export function openSink(desc: SinkDescriptor): Sink {
 export const TERMINAL: SinkDescriptor = { kind: "terminal" };
 
 let chooser: () => SinkDescriptor = () => TERMINAL;
+let hosted = false;
 
 /**
  * Sets how the main thread picks the sink of a thread it starts (the kernel
@@ -38,6 +39,12 @@ let chooser: () => SinkDescriptor = () => TERMINAL;
  */
 export function setSinkChooser(choose: () => SinkDescriptor): void {
   chooser = choose;
+  hosted = true;
+}
+
+/** Whether a host (the kernel) has taken over output in this process's main thread: not a plain script. */
+export function isHosted(): boolean {
+  return hosted;
 }
 
 export function chooseSink(): SinkDescriptor {

@@ -6,10 +6,17 @@
  * thread blocks or busy-loops, and nothing is lost if the thread dies next.
  */
 import { writeSync } from "fs";
+import { isMainThread, workerData } from "worker_threads";
+import { sharedState, isPoolOwner } from "../state/buffers";
+import { C } from "../state/layout";
+import { addMainWaitHook } from "../sync/wait";
+import { formatFatal } from "./fatal";
 import { acquireOutput, releaseOutput } from "./output-lock";
-import { registerSinkKind, type Stream } from "./sinks";
+import { isHosted, registerSinkKind, type Stream } from "./sinks";
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** How long a thread that met a closed stdout waits for the main thread to end the script, in ms. */
+const STOP_WAIT_MS = 1000;
 
 /** Writes all of `bytes` to `fd`, waiting out EAGAIN on a non-blocking pipe. */
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -24,19 +31,75 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
+/** Whether this is the main thread of a plain script (not a thread, not a host such as the kernel). */
+function isScriptMain(): boolean {
+  return isMainThread && isPoolOwner && !isHosted();
+}
+
+/** A pool worker of a host's (the kernel's workers get its output ring). */
+const hostedWorker = !isMainThread && Boolean((workerData as { outputRing?: unknown } | null | undefined)?.outputRing);
+
+/** In a host's process (the kernel's main thread or its pool workers) a closed stdout is ignored, as it was. */
+function isHostedProcess(): boolean {
+  return isMainThread ? isHosted() : hostedWorker;
+}
+
+/**
+ * The terminal's stdout is a closed pipe (`node script.js | head` after head
+ * exits). Node ends a script whose stdout write fails with EPIPE: it prints
+ * the error and exits 1; CPython stops at its first BrokenPipeError too. So
+ * does this, whichever thread wrote: the first to meet it prints the error on
+ * stderr; the main thread exits at once; a thread stops writing and waits for
+ * the main thread to exit (its waits look at the flag; see the hook below).
+ * If the script is not ended within STOP_WAIT_MS (the main thread is busy, or
+ * this is a host that does not end on it), the thread gets the error thrown,
+ * as Python's BrokenPipeError, so that it stops all the same.
+ */
+function brokenPipe(err: Error | undefined): void {
+  const counters = sharedState().counters;
+  if (err && Atomics.compareExchange(counters, C.STDOUT_BROKEN, 0, 1) === 0) {
+    try {
+      writeAll(2, Buffer.from(formatFatal(err), "utf8"));
+    } catch {
+      /* stderr is gone too */
+    }
+  }
+  releaseOutput();
+  if (isScriptMain()) process.exit(1);
+  if (!isMainThread) {
+    const end = performance.now() + STOP_WAIT_MS;
+    for (let left = STOP_WAIT_MS; left > 0; left = end - performance.now()) Atomics.wait(sleeper, 0, 0, Math.min(left, 50));
+  }
+  acquireOutput();
+  throw err ?? Object.assign(new Error("EPIPE: broken pipe, write"), { code: "EPIPE", errno: -32, syscall: "write" });
+}
+
 /** Writes to the process's own stdout/stderr under the output lock. */
 export function writeTerminal(stream: Stream, data: string | Uint8Array): void {
   const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
   if (bytes.length === 0) return;
+  const stdout = stream === "stdout";
   acquireOutput();
   try {
-    writeAll(stream === "stdout" ? 1 : 2, bytes);
-  } catch (err) {
-    // EPIPE and friends: the reader is gone; like Python, there is nowhere left to print.
-    if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw err;
+    if (stdout && Atomics.load(sharedState().counters, C.STDOUT_BROKEN) === 1 && !isHostedProcess()) brokenPipe(undefined);
+    try {
+      writeAll(stdout ? 1 : 2, bytes);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EPIPE") throw err;
+      // stdout closed: the script stops. stderr closed: as in Python, there is nowhere left to print.
+      if (stdout && !isHostedProcess()) brokenPipe(err as Error);
+    }
   } finally {
     releaseOutput();
   }
+}
+
+// A script's main thread blocked in join(), acquire(), sleep()... ends the script once a thread has met
+// the closed stdout (its waits run this between slices).
+if (isMainThread && isPoolOwner) {
+  addMainWaitHook(() => {
+    if (!isHosted() && Atomics.load(sharedState().counters, C.STDOUT_BROKEN) === 1) process.exit(1);
+  });
 }
 
 registerSinkKind("terminal", () => ({ write: writeTerminal }));

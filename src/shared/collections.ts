@@ -4,14 +4,53 @@
  * runs under the collection's lock, on data kept in shared memory as one
  * structured-clone record). Values must be plain data; reads return copies.
  */
-import { IndexError, KeyError, ValueError, argError } from "../errors";
+import { IndexError, KeyError, OverflowError, ValueError, argError, checkOptions, describe, takesAtMost } from "../errors";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { SharedBlob, toRecord, type BlobState } from "./blob";
 
 const DEFAULT_BYTES = 64 * 1024 * 1024;
+const MAX_BYTES = 2 ** 30;
+
+interface CollectionOptions {
+  /** Most shared memory the collection may use (reserved address space; pages are used as it grows). @default 64 MiB */
+  capacityBytes?: number;
+}
+
+/** The blob to build the next collection on (a handle's); module-private, so user code cannot pass one. */
+let building: BlobState | undefined;
+
+function revived<C>(state: unknown, make: () => C): C {
+  building = state as BlobState;
+  try {
+    return make();
+  } finally {
+    building = undefined;
+  }
+}
+
+/** Checks a collection constructor's options; returns capacityBytes. */
+function capacityOf(where: string, options: CollectionOptions | undefined): number {
+  const cap = checkOptions<CollectionOptions>(where, options, ["capacityBytes"]).capacityBytes ?? DEFAULT_BYTES;
+  if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 64)
+    throw argError(where, "capacityBytes", "a whole number of at least 64", cap);
+  if (cap > MAX_BYTES) throw new OverflowError(`${where} capacityBytes ${cap} is too large (at most ${MAX_BYTES}, 1 GiB)`);
+  return cap;
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return (
+    value !== null && value !== undefined && typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function"
+  );
+}
+
+/** An index argument of a list method: a whole number (`insert("x", v)` is a TypeError, as in Python). */
+function checkIndex(where: string, i: unknown): number {
+  if (typeof i !== "number" || !Number.isInteger(i)) throw argError(where, "index", "a whole number", i);
+  return i;
+}
 
 function normIndex(i: number, length: number, what: string): number {
-  if (typeof i !== "number" || !Number.isInteger(i)) throw new TypeError(`list indices must be integers, not ${typeof i}`);
+  if (typeof i !== "number" || !Number.isInteger(i)) throw new TypeError(`list indices must be integers, not ${describe(i)}`);
   const j = i < 0 ? i + length : i;
   if (j < 0 || j >= length) throw new IndexError(what);
   return j;
@@ -27,21 +66,26 @@ export class SharedList<T = unknown> {
   readonly #blob: SharedBlob<T[]>;
 
   /**
-   * @param items the initial items. @default []
+   * @param items the initial items (any iterable). @default []
    * @param options.capacityBytes most shared memory the list may use. @default 64 MiB
    */
-  constructor(items: Iterable<T> = [], options: { capacityBytes?: number } = {}, state?: BlobState) {
+  constructor(items: Iterable<T> = [], options?: CollectionOptions, ...rest: []) {
+    const state = building;
+    building = undefined;
     if (state) {
       this.#blob = new SharedBlob(state);
       return;
     }
+    if (rest.length > 0) throw takesAtMost("SharedList()", 2, 2 + rest.length);
+    if (!isIterable(items)) throw argError("SharedList()", "items", "an iterable (an array, a Set...)", items);
+    const cap = capacityOf("SharedList()", options);
     const initial = [...items];
     toRecord(initial, "SharedList()");
-    this.#blob = SharedBlob.create(initial, options.capacityBytes ?? DEFAULT_BYTES);
+    this.#blob = SharedBlob.create(initial, cap);
   }
 
   get length(): number {
-    return this.#blob.read().length;
+    return this.#blob.size();
   }
 
   /** Item `i` (negative counts from the end). @throws {IndexError} "list index out of range". */
@@ -63,11 +107,14 @@ export class SharedList<T = unknown> {
   }
 
   extend(values: Iterable<T>): void {
+    if (!isIterable(values)) throw argError("extend()", "values", "an iterable (an array, a Set...)", values);
     const add = [...values];
     this.#blob.update((items) => ({ result: items.push(...add), changed: true }));
   }
 
+  /** Inserts `value` before index `i` (negative counts from the end; past either end: at that end). */
   insert(i: number, value: T): void {
+    checkIndex("insert()", i);
     this.#blob.update((items) => {
       const j = i < 0 ? Math.max(0, items.length + i) : Math.min(i, items.length);
       items.splice(j, 0, value);
@@ -77,6 +124,7 @@ export class SharedList<T = unknown> {
 
   /** Removes and returns item `i` (default: the last). @throws {IndexError} "pop from empty list" / "pop index out of range". */
   pop(i = -1): T {
+    checkIndex("pop()", i);
     return this.#blob.update((items) => {
       if (items.length === 0) throw new IndexError("pop from empty list");
       const j = normIndex(i, items.length, "pop index out of range");
@@ -115,6 +163,7 @@ export class SharedList<T = unknown> {
 
   /** Sorts in place (numbers numerically, strings by code point, unless `compare` is given). */
   sort(compare?: (a: T, b: T) => number): void {
+    if (compare !== undefined && typeof compare !== "function") throw argError("sort()", "compare", "a function", compare);
     this.#blob.update((items) => {
       items.sort(compare ?? ((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
       return { result: undefined, changed: true };
@@ -136,6 +185,7 @@ export class SharedList<T = unknown> {
 
   /** Python's `with lst.lock:`-style compound operations: run `fn` holding the list's lock. */
   withLock<R>(fn: () => R): R {
+    if (typeof fn !== "function") throw argError("withLock()", "fn", "a function", fn);
     return this.#blob.lock.with(fn);
   }
 
@@ -155,6 +205,12 @@ export class SharedList<T = unknown> {
 
 type Key = string | number | boolean | bigint;
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 function checkKey(key: unknown): Key {
   if (!["string", "number", "boolean", "bigint"].includes(typeof key))
     throw argError("SharedDict", "key", "a string, number, boolean or bigint", key);
@@ -164,29 +220,54 @@ function checkKey(key: unknown): Key {
 export class SharedDict<V = unknown> {
   readonly #blob: SharedBlob<Map<Key, V>>;
 
-  constructor(entries: Iterable<[Key, V]> | Record<string, V> = [], options: { capacityBytes?: number } = {}, state?: BlobState) {
+  /**
+   * @param entries the initial entries: [key, value] pairs (an array of them, a Map...) or a plain object. @default none
+   * @param options.capacityBytes most shared memory the dict may use. @default 64 MiB
+   */
+  constructor(entries: Iterable<[Key, V]> | Record<string, V> = [], options?: CollectionOptions, ...rest: []) {
+    const state = building;
+    building = undefined;
     if (state) {
       this.#blob = new SharedBlob(state);
       return;
     }
-    const map = new Map<Key, V>(Symbol.iterator in Object(entries) ? (entries as Iterable<[Key, V]>) : Object.entries(entries));
-    for (const k of map.keys()) checkKey(k);
+    if (rest.length > 0) throw takesAtMost("SharedDict()", 2, 2 + rest.length);
+    const map = new Map<Key, V>();
+    if (isIterable(entries) && typeof entries !== "string") {
+      let n = 0;
+      for (const pair of entries as Iterable<unknown>) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new TypeError(
+            `cannot convert dictionary update sequence element #${n} to a sequence: expected a [key, value] pair, got ${describe(pair)}`,
+          );
+        }
+        map.set(checkKey(pair[0]), pair[1] as V);
+        n++;
+      }
+    } else if (isPlainObject(entries)) {
+      for (const [k, v] of Object.entries(entries)) map.set(k, v);
+    } else {
+      throw argError("SharedDict()", "entries", "[key, value] pairs (an array of them, a Map) or a plain object", entries);
+    }
+    const cap = capacityOf("SharedDict()", options);
     toRecord(map, "SharedDict()");
-    this.#blob = SharedBlob.create(map, options.capacityBytes ?? DEFAULT_BYTES);
+    this.#blob = SharedBlob.create(map, cap);
   }
 
   get size(): number {
-    return this.#blob.read().size;
+    return this.#blob.size();
   }
 
   /** The value for `key`, or `dflt` when it has none. */
   get(key: Key, dflt?: V): V | undefined {
+    checkKey(key);
     const m = this.#blob.read();
     return m.has(key) ? m.get(key) : dflt;
   }
 
   /** Python's `d[key]`: @throws {KeyError} when the key is missing. */
   getItem(key: Key): V {
+    checkKey(key);
     const m = this.#blob.read();
     if (!m.has(key)) throw new KeyError(JSON.stringify(key));
     return m.get(key) as V;
@@ -198,11 +279,13 @@ export class SharedDict<V = unknown> {
   }
 
   has(key: Key): boolean {
+    checkKey(key);
     return this.#blob.read().has(key);
   }
 
   /** Python's `del d[key]`. @throws {KeyError} when the key is missing. */
   delete(key: Key): void {
+    checkKey(key);
     this.#blob.update((m) => {
       if (!m.delete(key)) throw new KeyError(JSON.stringify(key));
       return { result: undefined, changed: true };
@@ -211,6 +294,7 @@ export class SharedDict<V = unknown> {
 
   /** Removes `key` and returns its value, or `dflt`; with no default a missing key is a KeyError. */
   pop(key: Key, ...dflt: [V?]): V | undefined {
+    checkKey(key);
     return this.#blob.update((m) => {
       if (!m.has(key)) {
         if (dflt.length) return { result: dflt[0], changed: false };
@@ -235,6 +319,7 @@ export class SharedDict<V = unknown> {
   /** Updates `key` from its current value in one atomic step: `d.update("n", (n = 0) => n + 1)`. */
   update(key: Key, fn: (current: V | undefined) => V): V {
     checkKey(key);
+    if (typeof fn !== "function") throw argError("update()", "fn", "a function of the current value", fn);
     return this.#blob.update((m) => {
       const v = fn(m.get(key));
       m.set(key, v);
@@ -281,5 +366,5 @@ export class SharedDict<V = unknown> {
   }
 }
 
-registerHandleType("SharedList", (s) => new SharedList([], {}, s as BlobState));
-registerHandleType("SharedDict", (s) => new SharedDict([], {}, s as BlobState));
+registerHandleType("SharedList", (s) => revived(s, () => new SharedList()));
+registerHandleType("SharedDict", (s) => revived(s, () => new SharedDict()));

@@ -5,8 +5,8 @@
  * Typecodes are those of Python's `array` module. A write that does not fit
  * the type throws (CPython's ctypes would wrap silently; a lost write is worse).
  */
-import { IndexError, OverflowError, argError } from "../errors";
-import { Lock, type LockState } from "../sync/lock";
+import { IndexError, OverflowError, argError, takesAtMost } from "../errors";
+import { lockOn, type Lock, type LockState } from "../sync/lock";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 
 type TypedArrayCtor =
@@ -92,6 +92,18 @@ interface ValueState {
   lock: LockState;
 }
 
+/** The state for the next Value or SharedArray to be built on (a handle's); module-private, so user code cannot pass one. */
+let building: ValueState | ArrayState | undefined;
+
+function revived<C>(state: unknown, make: (typecode: Typecode) => C): C {
+  building = state as ValueState;
+  try {
+    return make(building.typecode);
+  } finally {
+    building = undefined;
+  }
+}
+
 /**
  * One number in shared memory: `new Value("i", 0)`; read and write `.value`.
  * As in Python, `v.value += 1` is a read and then a write, not one atomic step:
@@ -103,7 +115,10 @@ export class Value<T extends Typecode = Typecode> {
   readonly #info: TypeInfo;
   #lock?: Lock;
 
-  constructor(typecode: T, value?: ValueOf<T> | number, state?: ValueState) {
+  constructor(typecode: T, value?: ValueOf<T> | number, ...rest: []) {
+    const state = building;
+    building = undefined;
+    if (!state && rest.length > 0) throw takesAtMost("Value()", 2, 2 + rest.length);
     this.#info = typeInfo("Value()", state?.typecode ?? typecode);
     if (state) this.#state = state;
     else {
@@ -136,7 +151,7 @@ export class Value<T extends Typecode = Typecode> {
 
   /** The lock that guards this value, as `multiprocessing.Value.get_lock()`. */
   getLock(): Lock {
-    return (this.#lock ??= new Lock(this.#state.lock));
+    return (this.#lock ??= lockOn(this.#state.lock));
   }
 
   toString(): string {
@@ -153,7 +168,7 @@ export class Value<T extends Typecode = Typecode> {
   }
 }
 
-registerHandleType("Value", (s) => new Value((s as ValueState).typecode, undefined, s as ValueState));
+registerHandleType("Value", (s) => revived(s, (typecode) => new Value(typecode)));
 
 interface ArrayState extends ValueState {
   length: number;
@@ -170,7 +185,10 @@ export class SharedArray<T extends Typecode = Typecode> {
   readonly length!: number;
   readonly typecode!: T;
 
-  constructor(typecode: T, sizeOrValues: number | ArrayLike<ValueOf<T> | number>, state?: ArrayState) {
+  constructor(typecode: T, sizeOrValues: number | ArrayLike<ValueOf<T> | number>, ...rest: []) {
+    const state = building as ArrayState | undefined;
+    building = undefined;
+    if (!state && rest.length > 0) throw takesAtMost("SharedArray()", 2, 2 + rest.length);
     const info = typeInfo("SharedArray()", state?.typecode ?? typecode);
     let length: number;
     if (state) length = state.length;
@@ -200,7 +218,7 @@ export class SharedArray<T extends Typecode = Typecode> {
     let lock: Lock | undefined;
     const show = () => `SharedArray('${st.typecode}', [${Array.from(array).join(", ")}])`;
     const methods: Record<string | symbol, unknown> = {
-      getLock: () => (lock ??= new Lock(st.lock)),
+      getLock: () => (lock ??= lockOn(st.lock)),
       toArray: () => Array.from(array),
       toString: show,
       [Symbol.iterator]: () => (array as unknown as Iterable<number>)[Symbol.iterator](),
@@ -254,4 +272,4 @@ export class SharedArray<T extends Typecode = Typecode> {
   declare [Symbol.iterator]: () => Iterator<ValueOf<T>>;
 }
 
-registerHandleType("SharedArray", (s) => new SharedArray((s as ArrayState).typecode, 0, s as ArrayState));
+registerHandleType("SharedArray", (s) => revived(s, (typecode) => new SharedArray(typecode, 0)));

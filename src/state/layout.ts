@@ -22,7 +22,9 @@ export const C = {
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
   SPAWNS_ASKED: 14, // workers the pool has asked the supervisor for, not yet spawned
-  SIZE: 16,
+  STDOUT_BROKEN: 15, // 1 once a write to the terminal's stdout failed with EPIPE (the reader is gone)
+  TERMINATE_MINE: 16, // 1 + the index of the worker main spawned that the supervisor asks main to stop
+  SIZE: 20,
 } as const;
 
 export const MAX_THREADS = 4096;
@@ -51,6 +53,7 @@ export const W = {
   DAEMON: 4, // whether the thread it runs is a daemon (shutdown() stops those)
   GEN: 5, // bumped each time a new worker takes the slot
   SINK_CELL: 6, // the cell its thread's output goes to (kernel), or -1 for the terminal
+  EXITING: 7, // 1 while its thread unwinds from process.exit() (the supervisor stops it if it goes on instead)
   STRIDE: 8,
 } as const;
 

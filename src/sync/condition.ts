@@ -6,10 +6,29 @@
  * `notify(n)` pops n waiters (under the lock), sets their words and wakes
  * them. So notify(n) wakes at most n threads, in the order they waited, and a
  * waiter that times out takes itself off the queue.
+ *
+ * A thread can also leave the queue by dying in wait(): shutdown() stops a
+ * daemon thread by terminating its worker, which runs no more of its code.
+ * So each entry holds, beside the waiter's wait-word slot, the word of its
+ * thread's slot in the thread table as it was when it queued — a word that
+ * holds the slot's generation and changes when that thread ends (and again
+ * when a new thread takes the slot). notify() skips and drops every entry
+ * whose thread's word is no longer that one: the thread is dead, and its
+ * wake-up goes to the next live waiter. This check is correct under races:
+ * it runs under the condition's lock, which a live waiter needs to leave the
+ * queue, so an entry whose word still matches is a thread that still waits
+ * (or has timed out and will drop its own entry once it holds the lock, and
+ * then sees it was notified, as in CPython). A thread that dies after the
+ * check takes the wake-up with it, as if it had been notified just before it
+ * died; but shutdown() returns only once the supervisor has marked every
+ * stopped thread ended, so no later notify picks one. (The supervisor could
+ * not clear the queues itself: it does not know which Conditions a thread
+ * was waiting on.)
  */
-import { RuntimeError, argError } from "../errors";
+import { RuntimeError, argError, takesAtMost } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { sharedState } from "../state/buffers";
+import { MAX_THREADS, T } from "../state/layout";
 import { mySlot } from "../state/me";
 import { Lock, withAcquired } from "./lock";
 import { RLock } from "./rlock";
@@ -18,10 +37,20 @@ import { checkTimeout, deadline, remaining, secondsLeft, waitWord } from "./wait
 /** How many threads may wait on one Condition at once. */
 export const MAX_WAITERS = 1024;
 const LEN = 0;
+/** Words per queued waiter: its wait-word slot, then its thread's slot word when it queued. */
+const ENTRY = 2;
 const SPIN = 4000;
 const ASLEEP = 2;
 
 type AnyLock = Lock | RLock;
+
+/**
+ * @internal The thread-table word of the thread with wait word `slot` (the main thread, which never
+ * ends: 0). It changes when that thread ends, so a waiter's entry keeps it to tell whether it still lives.
+ */
+export function threadWord(slot: number): number {
+  return slot === MAX_THREADS ? 0 : Atomics.load(sharedState().threads, slot * T.STRIDE + T.STATE);
+}
 
 function isOwned(lock: AnyLock): boolean {
   if (lock instanceof RLock) return lock.isOwned();
@@ -33,6 +62,9 @@ function isOwned(lock: AnyLock): boolean {
   return true;
 }
 
+/** The queue memory for the next `Condition` to be built on (a handle's); module-private, so user code cannot pass one. */
+let building: SharedArrayBuffer | undefined;
+
 export class Condition {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #q: Int32Array;
@@ -40,13 +72,17 @@ export class Condition {
 
   /**
    * @param lock the lock to use: a `Lock` or an `RLock`. @default a new RLock, as in Python
+   * @throws {TypeError} for anything else, or more arguments.
    */
-  constructor(lock?: AnyLock | null, sab?: SharedArrayBuffer) {
+  constructor(lock?: AnyLock | null, ...rest: []) {
+    const sab = building;
+    building = undefined;
+    if (rest.length > 0) throw takesAtMost("Condition()", 1, 1 + rest.length);
     if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw argError("Condition()", "lock", "a Lock or an RLock", lock);
     }
     this.#lock = lock ?? new RLock();
-    this.sab = sab ?? new SharedArrayBuffer((MAX_WAITERS + 1) * 4);
+    this.sab = sab ?? new SharedArrayBuffer((MAX_WAITERS * ENTRY + 1) * 4);
     this.#q = new Int32Array(this.sab);
   }
 
@@ -76,10 +112,13 @@ export class Condition {
     const t = checkTimeout("wait()", timeout, true);
     const waiters = sharedState().waiters;
     const me = mySlot();
+    const word = threadWord(me);
+    if (Atomics.load(this.#q, LEN) >= MAX_WAITERS) this.#dropDead();
     const len = Atomics.load(this.#q, LEN);
     if (len >= MAX_WAITERS) throw new RuntimeError(`too many threads waiting on one Condition (at most ${MAX_WAITERS})`);
     Atomics.store(waiters, me, 0);
-    Atomics.store(this.#q, 1 + len, me);
+    Atomics.store(this.#q, 1 + len * ENTRY, me);
+    Atomics.store(this.#q, 2 + len * ENTRY, word);
     Atomics.store(this.#q, LEN, len + 1);
     const saved = this.#lock instanceof RLock ? this.#lock.releaseSave() : (this.#lock.release(), 0);
     let interrupted: Error | undefined;
@@ -103,7 +142,7 @@ export class Condition {
       else this.#lock.acquire();
     }
     const notified = Atomics.load(waiters, me) === 1;
-    if (!notified) this.#remove(me);
+    if (!notified) this.#remove(me, word);
     if (interrupted) throw interrupted;
     return notified;
   }
@@ -138,16 +177,21 @@ export class Condition {
 
   /** @internal notify() for callers that know they hold the lock (the queue): no ownership probe. */
   notifyHeld(n: number): void {
-    if (Atomics.load(this.#q, LEN) === 0) return;
+    const q = this.#q;
+    const len = Atomics.load(q, LEN);
+    if (len === 0) return;
     const waiters = sharedState().waiters;
-    const len = Atomics.load(this.#q, LEN);
     const k = Math.max(0, Math.min(len, Math.floor(n)));
-    for (let i = 0; i < k; i++) {
-      const slot = Atomics.load(this.#q, 1 + i);
+    // Take entries from the front: wake live waiters until k are woken; drop dead ones on the way.
+    let taken = 0;
+    for (let woken = 0; woken < k && taken < len; taken++) {
+      const slot = Atomics.load(q, 1 + taken * ENTRY);
+      if (threadWord(slot) !== Atomics.load(q, 2 + taken * ENTRY)) continue; // its thread has ended
       if (Atomics.exchange(waiters, slot, 1) === ASLEEP) Atomics.notify(waiters, slot);
+      woken++;
     }
-    this.#q.copyWithin(1, 1 + k, 1 + len);
-    Atomics.store(this.#q, LEN, len - k);
+    q.copyWithin(1, 1 + taken * ENTRY, 1 + len * ENTRY);
+    Atomics.store(q, LEN, len - taken);
   }
 
   /** Wakes every waiting thread. */
@@ -155,15 +199,33 @@ export class Condition {
     this.notify(Atomics.load(this.#q, LEN));
   }
 
-  #remove(slot: number): void {
-    const len = Atomics.load(this.#q, LEN);
+  /** Takes this thread's entry off the queue (it timed out or was interrupted); the lock is held. */
+  #remove(slot: number, word: number): void {
+    const q = this.#q;
+    const len = Atomics.load(q, LEN);
     for (let i = 0; i < len; i++) {
-      if (Atomics.load(this.#q, 1 + i) === slot) {
-        this.#q.copyWithin(1 + i, 2 + i, 1 + len);
-        Atomics.store(this.#q, LEN, len - 1);
+      if (Atomics.load(q, 1 + i * ENTRY) === slot && Atomics.load(q, 2 + i * ENTRY) === word) {
+        q.copyWithin(1 + i * ENTRY, 1 + (i + 1) * ENTRY, 1 + len * ENTRY);
+        Atomics.store(q, LEN, len - 1);
         return;
       }
     }
+  }
+
+  /** Drops the entries of threads that have ended (a full queue may hold some); the lock is held. */
+  #dropDead(): void {
+    const q = this.#q;
+    const len = Atomics.load(q, LEN);
+    let kept = 0;
+    for (let i = 0; i < len; i++) {
+      const slot = Atomics.load(q, 1 + i * ENTRY);
+      const word = Atomics.load(q, 2 + i * ENTRY);
+      if (threadWord(slot) !== word) continue;
+      Atomics.store(q, 1 + kept * ENTRY, slot);
+      Atomics.store(q, 2 + kept * ENTRY, word);
+      kept++;
+    }
+    Atomics.store(q, LEN, kept);
   }
 
   toString(): string {
@@ -182,5 +244,11 @@ export class Condition {
 
 registerHandleType("Condition", (s) => {
   const { sab, lock } = s as { sab: SharedArrayBuffer; lock: Handle };
-  return new Condition(revive(lock) as AnyLock, sab);
+  const theLock = revive(lock) as AnyLock;
+  building = sab;
+  try {
+    return new Condition(theLock);
+  } finally {
+    building = undefined;
+  }
 });

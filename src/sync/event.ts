@@ -2,16 +2,24 @@
  * `Event`, as Python's `threading.Event`: a flag that threads wait for, on a
  * `Condition` over a plain `Lock`.
  */
+import { takesNoArguments } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { Condition } from "./condition";
 import { Lock } from "./lock";
 import { checkTimeout } from "./wait";
 
+/** The state for the next `Event` to be built on (a handle's); module-private, so user code cannot pass one. */
+let building: { sab: SharedArrayBuffer; cond: Condition } | undefined;
+
 export class Event {
   readonly #flag: Int32Array;
   readonly #cond: Condition;
 
-  constructor(state?: { sab: SharedArrayBuffer; cond: Condition }) {
+  /** @throws {TypeError} "Event() takes no arguments (1 given)". */
+  constructor(...args: []) {
+    const state = building;
+    building = undefined;
+    if (args.length > 0) throw takesNoArguments("Event()", args.length);
     this.#flag = new Int32Array(state?.sab ?? new SharedArrayBuffer(4));
     this.#cond = state?.cond ?? new Condition(new Lock());
   }
@@ -64,5 +72,10 @@ export class Event {
 
 registerHandleType("Event", (s) => {
   const st = s as { sab: SharedArrayBuffer; cond: Handle };
-  return new Event({ sab: st.sab, cond: revive(st.cond) as Condition });
+  building = { sab: st.sab, cond: revive(st.cond) as Condition };
+  try {
+    return new Event();
+  } finally {
+    building = undefined;
+  }
 });

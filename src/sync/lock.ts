@@ -7,7 +7,7 @@
  * release swaps in 0 and wakes one sleeper only if the word was 2. A short
  * spin before sleeping catches a lock that is released within microseconds.
  */
-import { RuntimeError, ValueError, argError } from "../errors";
+import { RuntimeError, ValueError, argError, takesNoArguments } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 
@@ -18,6 +18,19 @@ export interface LockState {
   offset: number; // byte offset of the word
 }
 
+/** The state for the next `Lock` to be built on (see `lockOn`); module-private, so user code cannot pass one. */
+let building: LockState | undefined;
+
+/** @internal A Lock on a word that already exists (a handle's, or one inside another shared object). */
+export function lockOn(state: LockState): Lock {
+  building = state;
+  try {
+    return new Lock();
+  } finally {
+    building = undefined;
+  }
+}
+
 /**
  * A primitive lock, as Python's `threading.Lock`: not owned by any thread,
  * so any thread may release it.
@@ -26,7 +39,11 @@ export class Lock {
   /** @internal */ readonly word: Int32Array;
   /** @internal */ readonly state: LockState;
 
-  constructor(state?: LockState) {
+  /** @throws {TypeError} "Lock() takes no arguments (1 given)". */
+  constructor(...args: []) {
+    const state = building;
+    building = undefined;
+    if (args.length > 0) throw takesNoArguments("Lock()", args.length);
     this.state = state ?? { sab: new SharedArrayBuffer(4), offset: 0 };
     this.word = new Int32Array(this.state.sab, this.state.offset, 1);
   }
@@ -41,7 +58,8 @@ export class Lock {
    *
    * @throws {ValueError} "can't specify a timeout for a non-blocking call" for `acquire(false, t)` with t ≠ -1.
    * @throws {ValueError} "timeout value must be a non-negative number" for a negative timeout other than -1.
-   * @throws {OverflowError} "timeout value is too large" above `TIMEOUT_MAX`.
+   * @throws {ValueError} "Invalid value NaN (not a number)" for a NaN timeout.
+   * @throws {OverflowError} "timeout value is too large" above `TIMEOUT_MAX` (Infinity too: no limit is -1).
    */
   acquire(blocking = true, timeout: number = -1): boolean {
     const t = checkLockArgs("acquire()", blocking, timeout);
@@ -104,7 +122,7 @@ export class Lock {
   }
 }
 
-registerHandleType("Lock", (state) => new Lock(state as LockState));
+registerHandleType("Lock", (state) => lockOn(state as LockState));
 
 /** Checks acquire's arguments the way CPython does; returns the timeout in seconds or null for none. */
 export function checkLockArgs(where: string, blocking: unknown, timeout: unknown): number | null {
@@ -116,9 +134,7 @@ export function checkLockArgs(where: string, blocking: unknown, timeout: unknown
 
 /** Runs `fn` holding `lock` (anything with acquire/release); releases after a returned promise settles. */
 export function withAcquired<R>(lock: { acquire(): boolean; release(): void }, fn: () => R): R {
-  if (typeof fn !== "function") {
-    throw new TypeError(`with() expected a function to run while holding the lock, got ${typeof fn}`);
-  }
+  if (typeof fn !== "function") throw argError("with()", "fn", "a function to run while holding the lock", fn);
   lock.acquire();
   let result: R;
   try {

@@ -3,23 +3,30 @@
  * it is free when the owner has released it as many times. Built on `Lock`,
  * with the owner's ident and the count beside the lock word.
  */
-import { RuntimeError } from "../errors";
+import { RuntimeError, takesNoArguments } from "../errors";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { myIdent } from "../state/me";
-import { Lock, checkLockArgs, withAcquired } from "./lock";
+import { checkLockArgs, lockOn, withAcquired, type Lock } from "./lock";
 
 const OWNER = 1;
 const COUNT = 2;
+
+/** The memory for the next `RLock` to be built on (a handle's); module-private, so user code cannot pass one. */
+let building: SharedArrayBuffer | undefined;
 
 export class RLock {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #words: Int32Array;
   readonly #lock: Lock;
 
-  constructor(sab?: SharedArrayBuffer) {
+  /** @throws {TypeError} "RLock() takes no arguments (1 given)". */
+  constructor(...args: []) {
+    const sab = building;
+    building = undefined;
+    if (args.length > 0) throw takesNoArguments("RLock()", args.length);
     this.sab = sab ?? new SharedArrayBuffer(12);
     this.#words = new Int32Array(this.sab);
-    this.#lock = new Lock({ sab: this.sab, offset: 0 });
+    this.#lock = lockOn({ sab: this.sab, offset: 0 });
   }
 
   /**
@@ -98,4 +105,11 @@ export class RLock {
   }
 }
 
-registerHandleType("RLock", (sab) => new RLock(sab as SharedArrayBuffer));
+registerHandleType("RLock", (sab) => {
+  building = sab as SharedArrayBuffer;
+  try {
+    return new RLock();
+  } finally {
+    building = undefined;
+  }
+});

@@ -2,7 +2,7 @@
  * `Semaphore` and `BoundedSemaphore`, as Python's: a counter guarded by a
  * `Condition` on a plain `Lock`, as CPython builds them.
  */
-import { ValueError, argError } from "../errors";
+import { MAX_COUNT, OverflowError, ValueError, argError, checkCount, takesAtMost } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { Condition } from "./condition";
 import { Lock, withAcquired } from "./lock";
@@ -16,6 +16,9 @@ interface SemaphoreState {
   cond: unknown;
 }
 
+/** The state for the next semaphore to be built on (a handle's); module-private, so user code cannot pass one. */
+let building: { sab: SharedArrayBuffer; cond: Condition } | undefined;
+
 export class Semaphore {
   /** @internal */ readonly words: Int32Array;
   /** @internal */ readonly cond: Condition;
@@ -23,15 +26,19 @@ export class Semaphore {
   /**
    * @param value the initial count. @default 1
    * @throws {ValueError} "semaphore initial value must be >= 0".
+   * @throws {TypeError} when `value` is not a whole number; {OverflowError} above 2**31 - 1.
    */
-  constructor(value = 1, state?: { sab: SharedArrayBuffer; cond: Condition }) {
+  constructor(value = 1, ...rest: []) {
+    const state = building;
+    building = undefined;
     if (state) {
       this.words = new Int32Array(state.sab);
       this.cond = state.cond;
       return;
     }
-    if (typeof value !== "number" || !Number.isInteger(value))
-      throw argError(`${new.target.name}()`, "value", "a whole number", value);
+    const where = `${new.target.name}()`;
+    if (rest.length > 0) throw takesAtMost(where, 1, 1 + rest.length);
+    checkCount(where, "value", value);
     if (value < 0) throw new ValueError("semaphore initial value must be >= 0");
     this.words = new Int32Array(new SharedArrayBuffer(8));
     Atomics.store(this.words, VALUE, value);
@@ -66,9 +73,13 @@ export class Semaphore {
    * @throws {ValueError} "n must be one or more".
    */
   release(n = 1): void {
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new ValueError("n must be one or more");
+    if (typeof n !== "number" || !Number.isInteger(n)) throw argError("release()", "n", "a whole number", n);
+    if (n < 1) throw new ValueError("n must be one or more");
     this.cond.with(() => {
       this.check(n);
+      if (Atomics.load(this.words, VALUE) + n > MAX_COUNT) {
+        throw new OverflowError(`release(${n}) would take the semaphore's value above ${MAX_COUNT}, the most threadlab keeps`);
+      }
       Atomics.add(this.words, VALUE, n);
       this.cond.notify(n);
     });
@@ -99,7 +110,9 @@ export class Semaphore {
 
   /** @internal */
   [HANDLE](): Handle {
-    return { type: this.constructor.name, state: { sab: this.words.buffer, cond: this.cond[HANDLE]() } };
+    // A user's subclass crosses as the threadlab class it extends.
+    const type = this instanceof BoundedSemaphore ? "BoundedSemaphore" : "Semaphore";
+    return { type, state: { sab: this.words.buffer, cond: this.cond[HANDLE]() } };
   }
 }
 
@@ -121,11 +134,14 @@ function reviveCondition(h: unknown): Condition {
   return revive(h as Handle) as Condition;
 }
 
-registerHandleType("Semaphore", (s) => {
-  const st = s as SemaphoreState;
-  return new Semaphore(0, { sab: st.sab, cond: reviveCondition(st.cond) });
-});
-registerHandleType("BoundedSemaphore", (s) => {
-  const st = s as SemaphoreState;
-  return new BoundedSemaphore(0, { sab: st.sab, cond: reviveCondition(st.cond) });
-});
+for (const Cls of [Semaphore, BoundedSemaphore]) {
+  registerHandleType(Cls.name, (s) => {
+    const st = s as SemaphoreState;
+    building = { sab: st.sab, cond: reviveCondition(st.cond) };
+    try {
+      return new Cls();
+    } finally {
+      building = undefined;
+    }
+  });
+}

@@ -73,16 +73,17 @@ export function deadline(timeoutSeconds: number | null | undefined): number {
 
 /**
  * Checks a Python-style timeout in seconds: `null`/`undefined` mean none.
- * Negative values are refused unless `negativeMeansNone` (then -1 means none,
- * as `Lock.acquire` takes it).
+ * Negative values are refused unless `allowNegative` (Condition.wait and
+ * others take them as 0, as CPython does). NaN is a ValueError and anything
+ * above TIMEOUT_MAX (Infinity too) an OverflowError, as in CPython: no
+ * timeout is written `null`.
  */
 export function checkTimeout(where: string, timeout: unknown, allowNegative = false): number | null {
   if (timeout === null || timeout === undefined) return null;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw argError(where, "timeout", "a number of seconds or null", timeout);
-  }
+  if (typeof timeout !== "number") throw argError(where, "timeout", "a number of seconds or null", timeout);
+  if (Number.isNaN(timeout)) throw new ValueError("Invalid value NaN (not a number)");
   if (timeout < 0 && !allowNegative) throw new ValueError("timeout value must be a non-negative number");
-  if (timeout > TIMEOUT_MAX && timeout !== Infinity) throw new OverflowError("timeout value is too large");
+  if (timeout > TIMEOUT_MAX) throw new OverflowError("timeout value is too large");
   return timeout;
 }
 
@@ -97,9 +98,8 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
  * @throws {TypeError} when `seconds` is not a number.
  */
 export function sleep(seconds: number): void {
-  if (typeof seconds !== "number" || Number.isNaN(seconds)) {
-    throw argError("sleep()", "seconds", "a number", seconds);
-  }
+  if (typeof seconds !== "number") throw argError("sleep()", "seconds", "a number", seconds);
+  if (Number.isNaN(seconds)) throw new ValueError("Invalid value NaN (not a number)");
   if (seconds < 0) throw new ValueError("sleep length must be non-negative");
   if (seconds > TIMEOUT_MAX) throw new OverflowError("sleep length is too large");
   waitWord(sleeper, 0, 0, seconds * 1000);

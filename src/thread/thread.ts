@@ -3,7 +3,7 @@
  * threads: `currentThread`, `mainThread`, `activeCount`, `enumerate`,
  * `getIdent`, `getNativeId`.
  */
-import { RuntimeError, argError } from "../errors";
+import { RuntimeError, argError, takesAtMost } from "../errors";
 import { sharedState, isPoolOwner } from "../state/buffers";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
@@ -74,7 +74,7 @@ export class Thread<A extends unknown[] = unknown[]> {
   #isMain = false;
   #fieldsBack: SharedBlob<unknown> | undefined;
 
-  constructor(options: ThreadOptions<A> = {}) {
+  constructor(options: ThreadOptions<A> = {}, ...rest: []) {
     if (viewing) {
       const { info, isMain } = viewing;
       viewing = undefined;
@@ -89,6 +89,7 @@ export class Thread<A extends unknown[] = unknown[]> {
       this.#isMain = isMain;
       return;
     }
+    if (rest.length > 0) throw takesAtMost("Thread()", 1, 1 + rest.length);
     if (typeof options !== "object" || options === null || Array.isArray(options)) {
       throw argError("Thread()", "options", "an object such as { target, args, name, daemon }", options);
     }

@@ -4,7 +4,7 @@
  * `cancel()` set the event first. The function travels to the thread as
  * source, as any function field of a Thread subclass does.
  */
-import { argError } from "../errors";
+import { argError, takesAtMost } from "../errors";
 import { Event } from "../sync/event";
 import { checkTimeout } from "../sync/wait";
 import { refuseDetachedMethod } from "../transport/resolve";
@@ -26,7 +26,8 @@ export class Timer<A extends unknown[] = unknown[]> extends Thread {
    * @param args its arguments. @default []
    * @throws {TypeError} when `fn` is not a function or `interval` not a number of seconds.
    */
-  constructor(interval: number, fn: (...args: A) => unknown, args: A = [] as unknown as A) {
+  constructor(interval: number, fn: (...args: A) => unknown, args: A = [] as unknown as A, ...rest: []) {
+    if (rest.length > 0) throw takesAtMost("Timer()", 3, 3 + rest.length);
     if (typeof fn !== "function") throw argError("Timer()", "function", "a function", fn);
     refuseDetachedMethod(fn, "Timer()");
     const t = checkTimeout("Timer()", interval, true);

@@ -94,6 +94,7 @@ export function spawnPoolWorker(
   const gen = Atomics.add(workers, i + W.GEN, 1) + 1;
   Atomics.store(workers, i + W.TID, 0);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
+  Atomics.store(workers, i + W.EXITING, 0);
   Atomics.add(counters, C.WORKERS_ALIVE, 1);
   Atomics.add(counters, C.WORKERS_BOOTING, 1);
   const main = new MessageChannel();

@@ -20,6 +20,8 @@ import { WS, booted, exited, leave, stateOf, waitWhile } from "./lifecycle";
 import { trackTimers } from "./leftovers";
 import { installStackMapping } from "../transport/stacks";
 import { reportException, runThread } from "./run-thread";
+import { SystemExit, markExiting } from "../thread/exit";
+import { supervisorPort, type ToSupervisor } from "./messages";
 
 const setup = workerData as {
   threadlab: { index: number };
@@ -48,14 +50,30 @@ installCapture(openSink(TERMINAL));
 trackTimers();
 installStackMapping();
 
+// process.exit() in a thread throws SystemExit, which unwinds the thread's with blocks and finallys on
+// its way to run-thread, where the thread ends quietly (see thread/exit.ts); the supervisor is told, to
+// stop the thread if it catches the SystemExit and goes on. Outside a thread it exits the worker.
+const exitWorker = process.exit.bind(process);
+process.exit = function exit(code?: number | string | null): never {
+  const task = currentTask();
+  if (!task) return exitWorker(code ?? undefined);
+  markExiting();
+  supervisorPort().postMessage({ type: "exiting", word: task.ref.word } satisfies ToSupervisor);
+  throw new SystemExit(code);
+};
+
 process.on("uncaughtException", (err) => {
   const task = currentTask();
-  if (task) void reportException(err, task);
+  // A SystemExit thrown outside the thread's own call (in a timer or a callback): it has unwound that
+  // callback; the thread ends now, as process.exit() would end it.
+  if (task && err instanceof SystemExit) exitWorker(typeof err.code === "number" ? err.code : 0);
+  else if (task) void reportException(err, task);
   else process.stderr.write(`threadlab worker: ${err.stack ?? String(err)}\n`);
 });
 process.on("unhandledRejection", (err) => {
   const task = currentTask();
-  if (task) void reportException(err, task);
+  if (task && err instanceof SystemExit) exitWorker(typeof err.code === "number" ? err.code : 0);
+  else if (task) void reportException(err, task);
 });
 // process.exit() in a thread ends that thread (its worker goes with it): mark it ended now, so
 // joiners wake at once; what it printed is already out, since sinks write synchronously.

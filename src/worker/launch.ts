@@ -2,20 +2,15 @@
  * Connects `Thread.start()` to the right launcher: in the process's main
  * thread, the pool; in a pool worker, a request to the supervisor.
  */
-import { parentPort, workerData, type MessagePort } from "worker_threads";
 import { RuntimeError } from "../errors";
 import { isPoolOwner } from "../state/buffers";
 import { setLauncher } from "../thread/thread";
-import type { ToSupervisor } from "./messages";
+import { supervisorPort, type ToSupervisor } from "./messages";
 import * as pool from "./pool";
 
 // (The pool starts booting when the library loads: see warm.ts.)
 if (isPoolOwner) setLauncher({ launch: pool.launch });
-else {
-  // The supervisor hears a worker it spawned on the worker's parentPort, and the one main spawned on its life port.
-  const supervisor = (workerData as { life?: MessagePort } | null)?.life ?? parentPort!;
-  setLauncher({ launch: (task) => void supervisor.postMessage({ type: "start", task } satisfies ToSupervisor) });
-}
+else setLauncher({ launch: (task) => void supervisorPort().postMessage({ type: "start", task } satisfies ToSupervisor) });
 
 /**
  * Does on demand what the end of a script does: waits for every non-daemon

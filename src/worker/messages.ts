@@ -1,5 +1,5 @@
 /** The messages between main, the supervisor and pool workers. */
-import type { MessagePort } from "worker_threads";
+import { parentPort, workerData, type MessagePort } from "worker_threads";
 import type { Task } from "../thread/task";
 
 /** Main → supervisor (on the supervisor's parentPort) and pool worker → supervisor. */
@@ -8,10 +8,19 @@ export type ToSupervisor =
   | { type: "stopDaemons" } // terminate every worker running a daemon thread; answer "done"
   | { type: "start"; task: Task } // a thread starts a thread: place this task
   // main spawned worker `index` itself: serve its directory, watch it by its life port
-  | { type: "adopt"; index: number; directory: { port: MessagePort; mailbox: SharedArrayBuffer }; life: MessagePort };
+  | { type: "adopt"; index: number; directory: { port: MessagePort; mailbox: SharedArrayBuffer }; life: MessagePort }
+  | { type: "exiting"; word: number }; // the thread (of this slot word) called process.exit() and is unwinding
 
 /** Supervisor → main (on the control port). */
 export type ToMain =
   | { type: "port"; index: number; gen: number; port: MessagePort }
   | { type: "done"; count: number }
   | { type: "terminate"; index: number }; // stop the worker main spawned (it runs a daemon thread at shutdown)
+
+/**
+ * In a pool worker: where to send the supervisor a message. It hears a worker it spawned on the
+ * worker's parentPort, and the one main spawned on that worker's life port.
+ */
+export function supervisorPort(): MessagePort {
+  return (workerData as { life?: MessagePort } | null)?.life ?? parentPort!;
+}

@@ -17,11 +17,13 @@ import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
-import { waitWord } from "../sync/wait";
+import { addMainWaitHook, waitWord } from "../sync/wait";
+import { runAtExit } from "../thread/atexit";
 import type { Task } from "../thread/task";
 import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
 import { createWorker, spawnPoolWorker } from "./create";
+import { installMainUncaught } from "./uncaught";
 
 interface Known {
   index: number;
@@ -49,9 +51,8 @@ export const POOL_MIN = Number(process.env.THREADLAB_POOL_MIN ?? 2);
 export const IDLE_SECONDS = Number(process.env.THREADLAB_IDLE_SECONDS ?? 10);
 
 function handle(msg: ToMain): void {
-  if (msg.type === "terminate") {
-    if (mine?.index === msg.index) void mine.worker.terminate();
-  } else if (msg.type === "port") {
+  if (msg.type === "terminate") stopMineIfAsked();
+  else if (msg.type === "port") {
     const at = known.findIndex((k) => k.index === msg.index);
     const entry = { index: msg.index, gen: msg.gen, port: msg.port };
     if (at >= 0) known[at] = entry;
@@ -85,6 +86,9 @@ function ensureSupervisor(): void {
   const s = sharedState();
   const { port1, port2 } = new MessageChannel();
   control = port1;
+  // Read at once by requests (receiveMessageOnPort), and by main's event loop when it is free.
+  port1.on("message", (msg: ToMain) => handle(msg));
+  port1.unref();
   const directory = new MessageChannel();
   directoryConnection = { port: directory.port1, mailbox: new Int32Array(mainMailbox) };
   setDirectory(directoryConnection);
@@ -118,7 +122,13 @@ function ensureSupervisor(): void {
     supervisor = undefined;
     supervisorGone = true;
   });
-  process.on("beforeExit", waitForNonDaemonThreads);
+  // The end of a script, as CPython's threading._shutdown: the at-exit hooks (executors shut
+  // down), then every non-daemon thread is waited for; also after an uncaught error in the main code.
+  process.on("beforeExit", () => {
+    runAtExit();
+    waitForNonDaemonThreads();
+  });
+  installMainUncaught(waitForNonDaemonThreads);
 }
 
 /** The worker main spawned (see spawnFirst); the supervisor watches it by its life port. */
@@ -156,9 +166,21 @@ function spawnFirst(): void {
     if (err.code !== "ERR_WORKER_OUT_OF_MEMORY")
       process.stderr.write(`threadlab: a pool worker failed: ${err.stack ?? String(err)}\n`);
   });
+  // The supervisor may ask for it to be stopped while main blocks: main's waits look between slices.
+  const unhook = addMainWaitHook(stopMineIfAsked);
   worker.on("exit", () => {
-    if (mine?.worker === worker) mine = undefined;
+    if (mine?.worker !== worker) return;
+    mine = undefined;
+    unhook();
   });
+}
+
+/** Stops the worker main spawned if the supervisor asked for it (see supervisor.ts, terminateMine). */
+function stopMineIfAsked(): void {
+  const counters = sharedState().counters;
+  const asked = Atomics.load(counters, C.TERMINATE_MINE);
+  if (asked === 0 || Atomics.compareExchange(counters, C.TERMINATE_MINE, asked, 0) !== asked) return;
+  if (mine?.index === asked - 1) void mine.worker.terminate();
 }
 
 /** Starts booting the first worker, without waiting for it. */

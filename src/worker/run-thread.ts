@@ -12,6 +12,7 @@ import { attachFields } from "../shared/objects";
 import { setCurrentSink } from "../output/capture";
 import { openSink } from "../output/sinks";
 import { clearThreadLocals } from "../thread/local";
+import { SystemExit, clearExiting } from "../thread/exit";
 import { finishSlot, markStarted, markYielded } from "../thread/registry";
 import { setCurrentTask, type Task } from "../thread/task";
 import { Thread, currentThread, setCurrentThread } from "../thread/thread";
@@ -104,8 +105,10 @@ export async function runThread(task: Task, index: number): Promise<void> {
       await callMaybeAsync(() => target(...args));
     } else begin(task);
   } catch (err) {
-    await reportException(err, task);
+    // process.exit() threw SystemExit to unwind the thread: it ends quietly, as sys.exit() ends a Python thread.
+    if (!(err instanceof SystemExit)) await reportException(err, task);
   }
+  clearExiting();
   // Let promise callbacks the target queued but did not await run while this is still their thread;
   // timers it left are cancelled below (the thread has ended, as a Python thread ends when run() returns).
   await Promise.resolve();

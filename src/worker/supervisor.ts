@@ -45,6 +45,9 @@ const later = {
   get outputLock() {
     return require("../output/output-lock") as typeof import("../output/output-lock");
   },
+  get EXIT_GRACE_MS() {
+    return (require("../thread/exit") as typeof import("../thread/exit")).EXIT_GRACE_MS;
+  },
   get formatException() {
     return (require("../output/traceback") as typeof import("../output/traceback")).formatException;
   },
@@ -102,7 +105,7 @@ function spawn(state: typeof WS.BOOTING | typeof WS.CLAIMED): number {
   const { worker, index } = made;
   serveDirectory(made.directory.port, made.directory.mailbox);
   pool.set(index, worker);
-  worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg));
+  worker.on("message", (msg: ToSupervisor) => onWorkerMessage(msg, index, worker));
   worker.on("error", (err) => deaths.set(index, err));
   worker.on("exit", () => onExit(index, worker));
   send({ type: "port", index, gen: made.gen, port: made.port }, [made.port]);
@@ -127,8 +130,18 @@ function adopt(msg: Extract<ToSupervisor, { type: "adopt" }>): void {
     }
     onExit(msg.index, undefined);
   });
-  msg.life.on("message", (m: ToSupervisor) => onWorkerMessage(m)); // that worker's threads start threads
+  // That worker's threads start threads and say they are exiting on the same port.
+  msg.life.on("message", (m: ToSupervisor) => onWorkerMessage(m, msg.index, undefined));
   msg.life.unref();
+}
+
+/**
+ * Main holds the Worker of the worker it spawned: asks main to stop it, on the control port (read
+ * by main's event loop and its requests) and by a word main's blocking waits look at.
+ */
+function terminateMine(index: number): void {
+  Atomics.store(counters, C.TERMINATE_MINE, index + 1);
+  send({ type: "terminate", index });
 }
 
 /** A thread started a thread: place its task on an idle worker, or a new one. */
@@ -145,7 +158,7 @@ function place(task: Task): void {
   post(index);
 }
 
-function onWorkerMessage(msg: ToSupervisor): void {
+function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): void {
   if (msg.type === "start") {
     try {
       place(msg.task);
@@ -153,7 +166,39 @@ function onWorkerMessage(msg: ToSupervisor): void {
       report(msg.task, err as Error);
       later.registry.finishSlot(msg.task.ref);
     }
-  }
+  } else if (msg.type === "exiting" && index !== undefined) watchExit(index, worker, msg.word);
+}
+
+/**
+ * A thread called process.exit() and unwinds (thread/exit.ts). If it is still
+ * running, still unwinding, EXIT_GRACE_MS later, it caught the SystemExit and
+ * went on: stop it as process.exit() would have, and say so in its output.
+ */
+function watchExit(index: number, worker: Worker | undefined, word: number): void {
+  const i = index * W.STRIDE;
+  const timer = setTimeout(() => {
+    const current = worker ? pool.get(index) === worker : adopted.has(index);
+    if (!current || Atomics.load(workers, i + W.EXITING) !== 1) return;
+    if (Atomics.load(workers, i + W.THREAD_STATE) !== word) return;
+    const slot = Atomics.load(workers, i + W.THREAD_SLOT);
+    if (slot < 0 || !later.registry.isSlotAlive({ slot, word })) return;
+    const name = later.registry.aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
+    const cell = Atomics.load(workers, i + W.SINK_CELL);
+    try {
+      later.sinks
+        .openSink(cell >= 0 && setup.outputRing ? later.cellSink(cell) : later.sinks.TERMINAL)
+        .write(
+          "stderr",
+          `threadlab: thread ${name} called process.exit() but caught the SystemExit it throws and went on; ` +
+            `it was stopped ${later.EXIT_GRACE_MS / 1000} s later. Rethrow SystemExit (if (e instanceof SystemExit) throw e) to end the thread at once\n`,
+        );
+    } catch {
+      /* its output is gone: stop it all the same */
+    }
+    if (worker) void worker.terminate();
+    else terminateMine(index);
+  }, later.EXIT_GRACE_MS);
+  timer.unref();
 }
 
 /** Prints why a thread ended abnormally to the thread's own stderr, as the excepthook would. */
@@ -237,7 +282,7 @@ parentPort!.on("message", (msg: ToSupervisor) => {
       if (stateOf(index) === WS.RUN && Atomics.load(workers, index * W.STRIDE + W.DAEMON) === 1) {
         stopping.pending.add(index);
         stopping.count++;
-        send({ type: "terminate", index }); // main holds that worker
+        terminateMine(index);
       }
     }
     maybeStopped();

@@ -8,6 +8,7 @@ import {
   CancelledError,
   FIRST_COMPLETED,
   FIRST_EXCEPTION,
+  Future,
   RuntimeError,
   ThreadPoolExecutor,
   TimeoutError,
@@ -141,6 +142,34 @@ describe("ThreadPoolExecutor", () => {
     expect(() => ex.submit(mul, 1, 1)).toThrow(RuntimeError);
     expect(() => ex.submit(mul, 1, 1)).toThrow("cannot schedule new futures after shutdown");
     expect(() => new ThreadPoolExecutor({ maxWorkers: 0 })).toThrow("max_workers must be greater than 0");
+  });
+
+  test("bad arguments fail at the call, saying what was expected", () => {
+    expect(() => new ThreadPoolExecutor({ max_workers: 2 } as never)).toThrow(
+      "ThreadPoolExecutor() got an unexpected keyword argument 'max_workers' (expected maxWorkers, threadNamePrefix, initializer, initargs)",
+    );
+    expect(() => new ThreadPoolExecutor(null as never)).toThrow("ThreadPoolExecutor() expected `options` to be an object");
+    expect(() => new ThreadPoolExecutor({ initargs: 5 as never })).toThrow(
+      "ThreadPoolExecutor() expected `initargs` to be an array of arguments, got `5` (number)",
+    );
+    expect(() => new ThreadPoolExecutor({ initializer: 5 as never })).toThrow("initializer must be a callable");
+    const F = Future as unknown as new (...a: unknown[]) => Future;
+    expect(() => new F(new SharedArrayBuffer(16))).toThrow("Future() takes no arguments (1 given)");
+    expect(new Future().done()).toBe(false);
+    expect(() => new Future().result(NaN)).toThrow("Invalid value NaN (not a number)");
+    expect(() => new Future().addDoneCallback(5 as never)).toThrow(
+      "addDoneCallback() expected `fn` to be a function, got `5` (number)",
+    );
+    expect(() => [...asCompleted(5 as never)]).toThrow(
+      "asCompleted() expected `futures` to be an iterable of Futures, got `5` (number)",
+    );
+    expect(() => wait([5] as never)).toThrow("wait() expected `each future` to be a Future, got `5` (number)");
+    const ex = new ThreadPoolExecutor({ maxWorkers: 1 });
+    expect(() => [...ex.map(mul, 5 as never)]).toThrow(
+      "map() expected `iterables` to be iterables (arrays, Sets...), got `5` (number)",
+    );
+    expect(() => ex.shutdown("yes" as never)).toThrow('shutdown() expected `wait` to be a boolean, got `"yes"` (string)');
+    ex.shutdown();
   });
 });
 

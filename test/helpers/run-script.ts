@@ -18,11 +18,14 @@ export interface ScriptResult {
 }
 
 const TMP = path.join(__dirname, "..", ".tmp");
+// Jest runs every test file in one process, each with its own copy of this module: the tag keeps one
+// file's scripts apart from another's (an import of "./script-…" must not find another test's script).
+const TAG = Math.random().toString(36).slice(2, 8);
 let n = 0;
 
 export function writeScript(source: string, ext = ".js"): string {
   mkdirSync(TMP, { recursive: true });
-  const file = path.join(TMP, `script-${process.pid}-${++n}${ext}`);
+  const file = path.join(TMP, `script-${process.pid}-${TAG}-${++n}${ext}`);
   writeFileSync(file, source);
   return file;
 }

@@ -7,6 +7,23 @@ function appendMany(lst: SharedList<string>, tag: string, n: number): void {
 function countWords(d: SharedDict<number>, words: string[]): void {
   for (const w of words) d.update(w, (n = 0) => n + 1);
 }
+/** Rewrites one big value over and over (two sizes, so that a torn read also mixes lengths) until told to stop. */
+function rewriteDict(d: SharedDict<string>, stop: Value<"i">, writes: Value<"i">): void {
+  const a = "a".repeat(300_000);
+  const b = "b".repeat(200_000);
+  for (let i = 0; stop.value === 0; i++) {
+    d.set("v", i % 2 ? a : b);
+    writes.value += 1;
+  }
+}
+function rewriteList(lst: SharedList<string>, stop: Value<"i">, writes: Value<"i">): void {
+  const a = "a".repeat(300_000);
+  for (let i = 1; stop.value === 0; i++) {
+    if (i % 2) lst.append(a);
+    else lst.pop();
+    writes.value += 1;
+  }
+}
 function readBack(lst: SharedList<number>, d: SharedDict<string>, out: Value<"i">): void {
   out.value = lst.get(-1) === 3 && d.get("who") === "main" ? 1 : 2;
   lst.append(4);
@@ -45,6 +62,59 @@ describe("SharedList and SharedDict", () => {
     expect(out.value).toBe(1);
     expect(lst.toArray()).toEqual([1, 2, 3, 4]);
     expect(d.get("who")).toBe("thread");
+  });
+
+  test("a read while another thread rewrites the value sees a whole value, never a torn one", () => {
+    const d = new SharedDict<string>({ v: "b".repeat(200_000) });
+    const stop = new Value("i", 0);
+    const writes = new Value("i", 0);
+    const t = new Thread({ target: rewriteDict, args: [d, stop, writes] });
+    t.start();
+    const seen = { a: 0, b: 0, torn: 0, threw: 0 };
+    const end = performance.now() + 1500;
+    try {
+      while (performance.now() < end || writes.value < 50) {
+        try {
+          const v = d.get("v")!;
+          if (v === "a".repeat(300_000)) seen.a++;
+          else if (v.length === 200_000 && !/[^b]/.test(v)) seen.b++;
+          else seen.torn++;
+        } catch {
+          seen.threw++;
+        }
+      }
+    } finally {
+      stop.value = 1;
+      t.join();
+    }
+    expect({ torn: seen.torn, threw: seen.threw }).toEqual({ torn: 0, threw: 0 });
+    expect(seen.a + seen.b).toBeGreaterThan(0);
+  });
+
+  test("a list's length and items read while another thread appends and pops are whole", () => {
+    const lst = new SharedList<string>(["x"]);
+    const stop = new Value("i", 0);
+    const writes = new Value("i", 0);
+    const t = new Thread({ target: rewriteList, args: [lst, stop, writes] });
+    t.start();
+    let bad = 0;
+    const end = performance.now() + 1500;
+    try {
+      while (performance.now() < end || writes.value < 50) {
+        try {
+          const n = lst.length;
+          const items = lst.toArray();
+          if (n < 1 || n > 2 || items.length < 1 || items.length > 2 || items[0] !== "x") bad++;
+          if (items.length === 2 && items[1] !== "a".repeat(300_000)) bad++;
+        } catch {
+          bad++;
+        }
+      }
+    } finally {
+      stop.value = 1;
+      t.join();
+    }
+    expect(bad).toBe(0);
   });
 
   test("list operations and their errors, worded as Python's", () => {

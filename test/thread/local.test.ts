@@ -1,6 +1,6 @@
 /** local and the excepthook. */
 import { inspect } from "util";
-import { AttributeError, SharedList, Thread, local, setExcepthook, getExcepthook, excepthook, sleep } from "threadlab";
+import { AttributeError, Barrier, SharedList, Thread, local, setExcepthook, getExcepthook, excepthook, sleep } from "threadlab";
 import { runScript } from "../helpers/run-script";
 
 describe("local", () => {
@@ -52,6 +52,77 @@ describe("local", () => {
       "b2: before=none after=b2",
     ]);
     expect(data.value).toBe("main");
+  });
+});
+
+describe("local memory", () => {
+  test("a local that comes back to the thread that made it (a Barrier action run there) is the same object", () => {
+    const data = new local();
+    data.x = "mine";
+    const seen = new SharedList<string>();
+    const b = new Barrier(1, () => seen.append(data.x));
+    b.wait();
+    expect(seen.toArray()).toEqual(["mine"]);
+    const L = local as unknown as new (...a: unknown[]) => local;
+    expect(() => new L(5)).toThrow(TypeError);
+    expect(() => new L(5)).toThrow("Initialization arguments are not supported");
+  });
+
+  // 100,000 locals that each hold 1 kB in this thread, dropped: after GC, their values must be gone too.
+  const dropMany = `
+function dropMany(n) {
+  for (let i = 0; i < n; i++) {
+    const data = new local();
+    data.payload = String(i).padEnd(1000, "x"); // a string of its own per local, 1 kB
+    data.self = data; // a value that refers back to its local is no reason to keep it
+  }
+}
+function heapAfterGc() {
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  return process.memoryUsage().heapUsed;
+}`;
+  test("a dropped local's values are freed when it is garbage collected, in the main thread and in a thread", async () => {
+    const r = await runScript(
+      `
+const { Thread, local, Value, print } = require("threadlab");
+${dropMany}
+dropMany(1000);
+let before = heapAfterGc();
+dropMany(100000);
+print("main MiB", ((heapAfterGc() - before) / 2 ** 20).toFixed(1));
+function inThread(out) {
+  dropMany(1000);
+  const before = heapAfterGc();
+  dropMany(100000);
+  out.value = (heapAfterGc() - before) / 2 ** 20;
+}
+const out = new Value("d", -1);
+const t = new Thread({ target: inThread, args: [out] });
+t.start();
+t.join();
+print("thread MiB", out.value.toFixed(1));
+`,
+      { nodeArgs: ["--expose-gc"], timeoutMs: 60000 },
+    );
+    expect(r.stderr).toBe("");
+    const [, main, thread] = /main MiB (-?[\d.]+)\nthread MiB (-?[\d.]+)/.exec(r.stdout) ?? [];
+    // Kept, they would take over 100 MiB (100,000 × 1 kB strings and their maps).
+    expect(Number(main)).toBeLessThan(20);
+    expect(Number(thread)).toBeLessThan(20);
+  });
+
+  test("a local still held keeps its values across garbage collections", async () => {
+    const r = await runScript(
+      `
+const { local, print } = require("threadlab");
+const kept = Array.from({ length: 1000 }, (_, i) => { const d = new local(); d.i = i; return d; });
+for (let i = 0; i < 3; i++) globalThis.gc();
+print(kept.every((d, i) => d.i === i));
+`,
+      { nodeArgs: ["--expose-gc"] },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("true\n");
   });
 });
 

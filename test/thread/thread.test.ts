@@ -8,6 +8,7 @@ import {
   Lock,
   RuntimeError,
   SharedArray,
+  Timer,
   Thread,
   Value,
   ValueError,
@@ -168,6 +169,11 @@ describe("Thread", () => {
       "Thread() got an unexpected keyword argument 'kwargs' (expected target, args, name, daemon)",
     );
     expect(() => new Thread(null as never)).toThrow(TypeError);
+    const T = Thread as unknown as new (...a: unknown[]) => Thread;
+    expect(() => new T({ target: noop }, 5)).toThrow("Thread() takes at most 1 argument (2 given)");
+    const Ti = Timer as unknown as new (...a: unknown[]) => Timer;
+    expect(() => new Ti(1, noop, [], {})).toThrow("Timer() takes at most 3 arguments (4 given)");
+    expect(() => new Timer(NaN, noop)).toThrow("Invalid value NaN (not a number)");
     const t = new Thread({ target: noop });
     t.start();
     expect(() => t.join("1" as never)).toThrow('join() expected `timeout` to be a number of seconds or null, got `"1"` (string)');

@@ -179,7 +179,7 @@ t.join();
     const r = await runScript(`const { Thread } = require("threadlab");${SOURCE}`);
     const file = /at helper \((.*?):(\d+):(\d+)\)/.exec(r.stderr);
     expect(r.stderr).toMatch(/^Exception in thread Thread-\d+ \(work\):\nError: bad 2\n {4}at helper \(/);
-    expect(file?.[1]).toMatch(/\/test\/\.tmp\/script-\d+-\d+\.js$/);
+    expect(file?.[1]).toMatch(/\/test\/\.tmp\/script-\d+-\w+-\d+\.js$/);
     expect([file?.[2], file?.[3]]).toEqual(["3", "9"]); // `new Error` on line 3 of the script
     expect(r.stderr).toMatch(/at work \(.*\.js:6:3\)/);
     expect(r.stderr).not.toMatch(/<thread|dist\/src/);

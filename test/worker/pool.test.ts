@@ -209,4 +209,100 @@ print("main goes on; alive:", t.isAlive());
     expect(r.stdout).toBe("line 0\nline 1\nline 2\nmain goes on; alive: false\n");
     expect(r.stderr).toBe("to stderr\n");
   });
+
+  test("a daemon stopped by shutdown() while it waits in cv.wait() leaves no entry that takes a later notify", async () => {
+    const r = await runScript(
+      header +
+        `
+const { Condition, shutdown } = require("threadlab");
+const cv = new Condition();
+const ready = new Value("i", 0);
+function waitForever(cv, ready) { cv.with(() => { ready.value += 1; cv.wait(); }); }
+function waitOnce(cv, ready, out) {
+  cv.with(() => {
+    ready.value += 1;
+    const t0 = performance.now();
+    out[0] = cv.wait(20) ? 1 : 2;
+    out[1] = (performance.now() - t0) / 1000;
+  });
+}
+new Thread({ target: waitForever, args: [cv, ready], daemon: true }).start();
+while (ready.value < 1) sleep(0.01);
+cv.with(() => {}); // once the lock is free again, the daemon sleeps in wait()
+print("stopped", shutdown());
+const out = new SharedArray("d", 2);
+const live = new Thread({ target: waitOnce, args: [cv, ready, out] });
+live.start();
+while (ready.value < 2) sleep(0.01);
+cv.with(() => cv.notify(1));
+live.join();
+print(out[0] === 1 ? "the live waiter was woken" : "the live waiter timed out", out[1] < 10);
+`,
+      { timeoutMs: 60000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("stopped 1\nthe live waiter was woken true\n");
+  });
+
+  test("a daemon stopped by shutdown() while it waits in q.get() leaves no entry that takes a later put", async () => {
+    const r = await runScript(
+      header +
+        `
+const { Queue, shutdown } = require("threadlab");
+const q = new Queue();
+const ready = new Value("i", 0);
+function getForever(q, ready) { ready.value += 1; q.get(); }
+function getOnce(q, ready, out) {
+  ready.value += 1;
+  const t0 = performance.now();
+  out[0] = q.get(true, 20);
+  out[1] = (performance.now() - t0) / 1000;
+}
+new Thread({ target: getForever, args: [q, ready], daemon: true }).start();
+while (ready.value < 1) sleep(0.01);
+sleep(0.2); // the daemon is asleep in get() by now
+print("stopped", shutdown());
+const out = new SharedArray("d", 2);
+const live = new Thread({ target: getOnce, args: [q, ready, out] });
+live.start();
+while (ready.value < 2) sleep(0.01);
+sleep(0.2);
+q.put(7);
+live.join();
+print("got", out[0], out[1] < 10);
+`,
+      { timeoutMs: 60000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("stopped 1\ngot 7 true\n");
+  });
+
+  test("a daemon stopped by shutdown() while it waits at a Barrier no longer counts as arrived", async () => {
+    const r = await runScript(
+      header +
+        `
+const { Barrier, shutdown } = require("threadlab");
+const b = new Barrier(2);
+function arrive(b, out) {
+  const t0 = performance.now();
+  out[0] = b.wait(20);
+  out[1] = (performance.now() - t0) / 1000;
+}
+new Thread({ target: (b) => b.wait(), args: [b], daemon: true }).start();
+while (b.nWaiting < 1) sleep(0.01);
+print("stopped", shutdown(), "waiting", b.nWaiting);
+const out = new SharedArray("d", [-1, -1]);
+const t = new Thread({ target: arrive, args: [b, out] });
+t.start();
+sleep(0.3);
+print("alone, the thread still waits:", out[0] === -1);
+const mine = b.wait(5);
+t.join();
+print("indices", [mine, out[0]].sort().join(","), "waited", out[1] > 0.2 && out[1] < 10);
+`,
+      { timeoutMs: 30000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("stopped 1 waiting 0\nalone, the thread still waits: true\nindices 0,1 waited true\n");
+  });
 });

@@ -1,12 +1,12 @@
 /**
- * Plain data kept in shared memory as one structured-clone record, in a
- * growable SharedArrayBuffer, changed only under its lock: the storage of
- * SharedList and SharedDict (and the check of what may be stored).
+ * Data kept in shared memory as one record (encoded as what crosses to a
+ * thread is: transport/copy.ts), in a growable SharedArrayBuffer, changed
+ * only under its lock: the storage of SharedList and SharedDict, and of
+ * shared objects' fields and containers.
  */
-import { deserialize, serialize } from "v8";
 import { DataCloneError } from "../errors";
 import { lockOn, type Lock, type LockState } from "../sync/lock";
-import { isShareable } from "../state/handle";
+import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 import { ensureBytes, growableBuffer, maxBytesOf } from "./growable";
 
 // The header: a seqlock's version word (even: stable; odd: a write is under way), the record's
@@ -29,44 +29,18 @@ function sizeOf(value: unknown): number {
   return 0;
 }
 
-/** The first thing inside `value` that cannot be stored as plain data, if any. */
-export function findUnstorable(value: unknown): { kind: "handle" | "function" | "symbol"; name: string } | undefined {
-  const seen = new Set<object>();
-  const walk = (v: unknown): ReturnType<typeof findUnstorable> => {
-    if (isShareable(v)) return { kind: "handle", name: "" };
-    if (typeof v === "function") return { kind: "function", name: v.name };
-    if (typeof v === "symbol") return { kind: "symbol", name: String(v) };
-    if (!v || typeof v !== "object" || seen.has(v)) return undefined;
-    seen.add(v);
-    const parts = Array.isArray(v)
-      ? v
-      : v instanceof Map
-        ? [...v.keys(), ...v.values()]
-        : v instanceof Set
-          ? [...v]
-          : Object.values(v);
-    for (const x of parts) {
-      const found = walk(x);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  return walk(value);
+/**
+ * The record of a value, encoded as anything crossing to a thread is: threadlab objects and the
+ * user's class instances shared, data as copies with their identity; what cannot cross is refused,
+ * saying what it was and where.
+ */
+export function toRecord(value: unknown, where: string): Uint8Array {
+  return encodeToBytes(value, where, false);
 }
 
-/** Refuses what cannot be stored as plain data, saying what it was. */
-export function toRecord(value: unknown, where: string): Uint8Array {
-  const bad = findUnstorable(value);
-  if (bad?.kind === "handle")
-    throw new DataCloneError(`${where}: a threadlab object cannot be stored here yet; share it by name or pass it in args`);
-  if (bad?.kind === "function")
-    throw new DataCloneError(`${where}: a function cannot be stored (${bad.name || "anonymous"}); store plain data`);
-  if (bad?.kind === "symbol") throw new DataCloneError(`${where}: a symbol cannot be stored`);
-  try {
-    return serialize(value);
-  } catch (err) {
-    throw new DataCloneError(`${where}: ${(err as Error).message}`);
-  }
+/** The value of a record: the outer list or map a fresh plain one, data inside as frozen copies. */
+function fromRecord(bytes: Uint8Array): unknown {
+  return decodeFromBytes(bytes, false, "the shared data");
 }
 
 export interface BlobState {
@@ -92,6 +66,8 @@ export interface BlobState {
 export class SharedBlob<T> {
   readonly lock: Lock;
   readonly #w: Int32Array;
+  /** How errors name what is stored (what SharedList and SharedDict set). */
+  name = "the shared data";
 
   constructor(
     readonly state: BlobState,
@@ -99,7 +75,7 @@ export class SharedBlob<T> {
   ) {
     this.lock = lockOn(state.lock);
     this.#w = new Int32Array(state.sab, 0, 3);
-    if (initial !== undefined) this.#write(serialize(initial), sizeOf(initial));
+    if (initial !== undefined) this.#write(toRecord(initial, "the shared data"), sizeOf(initial));
   }
 
   static create<T>(initial: T, maxBytes: number): SharedBlob<T> {
@@ -118,7 +94,7 @@ export class SharedBlob<T> {
       if (v & 1) continue;
       const copy = new Uint8Array(this.state.sab, HEADER, Atomics.load(w, LENGTH)).slice();
       Atomics.store(fence, 0, 0);
-      if (Atomics.load(w, VERSION) === v) return deserialize(copy) as T;
+      if (Atomics.load(w, VERSION) === v) return fromRecord(copy) as T;
     }
     return this.lock.with(() => this.#readLocked());
   }
@@ -129,7 +105,7 @@ export class SharedBlob<T> {
   }
 
   #readLocked(): T {
-    return deserialize(new Uint8Array(this.state.sab, HEADER, Atomics.load(this.#w, LENGTH)).slice()) as T;
+    return fromRecord(new Uint8Array(this.state.sab, HEADER, Atomics.load(this.#w, LENGTH)).slice()) as T;
   }
 
   /** Runs `fn` on the current value under the lock; writes it back if `fn` says it changed it. */
@@ -137,7 +113,7 @@ export class SharedBlob<T> {
     return this.lock.with(() => {
       const value = this.#readLocked();
       const { result, changed } = fn(value);
-      if (changed) this.#write(toRecord(value, "store"), sizeOf(value));
+      if (changed) this.#write(toRecord(value, this.name), sizeOf(value));
       return result;
     });
   }
@@ -162,7 +138,7 @@ export class SharedBlob<T> {
 
   /** Replaces the value, under the lock. */
   set(value: T): void {
-    const bytes = toRecord(value, "store");
+    const bytes = toRecord(value, this.name);
     this.lock.with(() => this.#write(bytes, sizeOf(value)));
   }
 

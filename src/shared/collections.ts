@@ -74,6 +74,7 @@ export class SharedList<T = unknown> {
     building = undefined;
     if (state) {
       this.#blob = new SharedBlob(state);
+      this.#blob.name = "the SharedList";
       return;
     }
     if (rest.length > 0) throw takesAtMost("SharedList()", 2, 2 + rest.length);
@@ -82,6 +83,7 @@ export class SharedList<T = unknown> {
     const initial = [...items];
     toRecord(initial, "SharedList()");
     this.#blob = SharedBlob.create(initial, cap);
+    this.#blob.name = "the SharedList";
   }
 
   get length(): number {
@@ -229,6 +231,7 @@ export class SharedDict<V = unknown> {
     building = undefined;
     if (state) {
       this.#blob = new SharedBlob(state);
+      this.#blob.name = "the SharedDict";
       return;
     }
     if (rest.length > 0) throw takesAtMost("SharedDict()", 2, 2 + rest.length);
@@ -252,6 +255,7 @@ export class SharedDict<V = unknown> {
     const cap = capacityOf("SharedDict()", options);
     toRecord(map, "SharedDict()");
     this.#blob = SharedBlob.create(map, cap);
+    this.#blob.name = "the SharedDict";
   }
 
   get size(): number {

@@ -109,9 +109,11 @@ function copyKey(raw: object): string {
  * everything else must be structured-clonable plain data, copied with its identity.
  *
  * @param what how to name the value in an error (e.g. "'config'").
+ * @param topIdentity false for a record whose outer list or map is a store of its own, not data
+ *   that crosses (SharedList, SharedDict): it is encoded without an identity, what it holds with theirs.
  * @throws {DataCloneError} for functions inside data, symbols, promises, objects that cannot be shared...
  */
-export function encode(value: unknown, what: string): unknown {
+export function encode(value: unknown, what: string, topIdentity = true): unknown {
   const seen = new Map<object, unknown>();
   const walk = (v: unknown, path: string): unknown => {
     if (typeof v === "function") {
@@ -152,7 +154,8 @@ export function encode(value: unknown, what: string): unknown {
       const cls = (raw as { constructor?: { name?: string } }).constructor?.name ?? "object";
       throw new DataCloneError(`cannot send ${path} to a thread: it is an instance of ${cls}, which cannot be shared`);
     }
-    const rec: { [COPY]: string; v: unknown } = { [COPY]: copyKey(raw), v: undefined };
+    const top = v === value && !topIdentity;
+    const rec: { [COPY]: string; v: unknown } = { [COPY]: top ? "" : copyKey(raw), v: undefined };
     seen.set(v, rec);
     if (kind === "array") {
       const out: unknown[] = [];
@@ -170,6 +173,10 @@ export function encode(value: unknown, what: string): unknown {
       const out: Record<string, unknown> = protoOf(raw) === null ? (Object.create(null) as Record<string, unknown>) : {};
       for (const key of Object.keys(raw)) out[key] = walk((raw as Record<string, unknown>)[key], `${path}.${key}`);
       rec.v = out;
+    }
+    if (top) {
+      seen.set(v, rec.v);
+      return rec.v;
     }
     return rec;
   };
@@ -290,7 +297,7 @@ const BUFFER = "\u0000threadlab.buffer";
  * result, a field of a shared object): as `encode`, with every shared
  * buffer replaced by its number in the directory (state/directory.ts).
  */
-export function encodeToBytes(value: unknown, what: string): Uint8Array {
+export function encodeToBytes(value: unknown, what: string, topIdentity = true): Uint8Array {
   // A copy of the encoded value with each buffer replaced (handles hold objects' own state: never change those).
   const swap = (v: unknown, seen: Map<object, unknown>): unknown => {
     if (v instanceof SharedArrayBuffer) return { [BUFFER]: numberOfBuffer(v) };
@@ -320,7 +327,7 @@ export function encodeToBytes(value: unknown, what: string): Uint8Array {
     for (const key of Object.keys(v)) out[key] = swap((v as Record<string, unknown>)[key], seen);
     return out;
   };
-  const encoded = swap(encode(value, what), new Map());
+  const encoded = swap(encode(value, what, topIdentity), new Map());
   try {
     return serialize(encoded);
   } catch (err) {

@@ -164,6 +164,37 @@ for (const t of threads) t.join();
     expect(r.stdout).toBe("consumed 55\n");
   });
 
+  test("a SharedList and a SharedDict hold shared objects, threadlab objects and copies with their identity", async () => {
+    // As a Python list or dict that threads share holds objects, not pictures of them (issue 12, item 6).
+    const r = await runScript(
+      HEAD +
+        `
+const { SharedList, SharedDict } = require("threadlab");
+class Account {
+  constructor(owner) { this.owner = owner; this.balance = 0; this.lock = new Lock(); }
+  deposit(n) { this.lock.with(() => { this.balance += n; }); }
+}
+const DONE = { done: true };
+function teller(accounts, registry, n) {
+  const mine = registry.get("lock");
+  for (let i = 0; i < n; i++) accounts.get(i % accounts.length).deposit(1);
+  mine.with(() => registry.set("tellers", registry.get("tellers") + 1));
+  if (registry.get("done") !== DONE) throw new Error("the sentinel lost its identity");
+}
+const accounts = new SharedList([new Account("ann"), new Account("bob")]);
+const registry = new SharedDict({ lock: new Lock(), tellers: 0, done: DONE });
+const ts = Array.from({ length: 4 }, () => new Thread({ target: teller, args: [accounts, registry, 1000] }));
+ts.forEach((t) => t.start());
+ts.forEach((t) => t.join());
+const ann = accounts.get(0);
+print(ann instanceof Account, ann.owner, ann.balance, accounts.get(1).balance, ann === accounts.get(0));
+print(registry.get("tellers"), registry.get("done") === DONE);
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("true ann 2000 2000 true\n4 true\n");
+  });
+
   test("a sentinel through a Queue is === to the one the thread sees by name; a copy that comes back is the original", async () => {
     const r = await runScript(
       HEAD +

@@ -79,7 +79,13 @@ const FLUSH_MS = 5;
 const FLUSH_BYTES = 256 * 1024;
 
 function publish(msgType: string, content: unknown, parent?: Header): void {
-  queue.push(encode(signer, session, msgType, content, parent ? { header: parent } : undefined));
+  try {
+    queue.push(encode(signer, session, msgType, content, parent ? { header: parent } : undefined));
+  } catch (err) {
+    // A parent header that JSON cannot write back (nested too deep): nothing can carry it.
+    log(`could not publish ${msgType}: ${(err as Error).message}`, "publish");
+    return;
+  }
   void pump();
 }
 
@@ -253,7 +259,12 @@ async function onFrames(sock: zmq.Router, name: "shell" | "control", frames: Buf
   const problem = checkRequest(msg);
   if (problem) return errorReply(sock, msg, problem.ename, problem.evalue);
   if (await answerHere(sock, msg)) return;
-  post({ type: "request", socket: name, msg });
+  try {
+    post({ type: "request", socket: name, msg });
+  } catch (err) {
+    // The structured clone to the main thread failed (a value nested too deep): say so.
+    return errorReply(sock, msg, "ValueError", `${type}: the message cannot be passed on: ${(err as Error).message}`);
+  }
 }
 
 async function serve(sock: zmq.Router, name: "shell" | "control"): Promise<void> {

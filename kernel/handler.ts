@@ -69,7 +69,9 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
       return;
     }
     const outcome = await runCell(code, {
-      filename: `<cell ${count}>`,
+      // A silent cell keeps the count of the last one: it gets a name of its own, so that the
+      // positions and lines of the cell it would share a name with stay that cell's.
+      filename: store ? `<cell ${count}>` : `<cell ${count} silent ${id}>`,
       count,
       cell: id,
       beforeRun: () => Atomics.store(interrupt, 0, 0),
@@ -175,6 +177,9 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
 /** Reports an uncaught error (or unhandled rejection) of async work on the stderr of the cell it belongs to. */
 export function reportAsync(err: unknown, kind: "exception" | "rejection"): void {
   const { traceback } = errorOf(err);
+  // Outside any cell's context it may be the kernel's own failure: the kernel's log gets it too.
+  if (cellContext.getStore() === undefined)
+    log(`${kind === "rejection" ? "unhandled rejection" : "uncaught exception"}: ${(err as Error)?.stack ?? String(err)}`);
   const what = kind === "rejection" ? "Unhandled promise rejection" : "Exception in a callback";
   process.stderr.write(`${what}:\n${traceback.join("\n")}\n`);
 }

@@ -132,7 +132,7 @@ function usersFile(file: string): boolean {
   return !isInternalFrame(`    at x (${file}:1:1)`);
 }
 
-const CELL_FILE = /^<cell (\d+)>$/;
+const CELL_FILE = /^<cell (\d+)(?: silent \d+)?>$/;
 
 /** A frame of `file:line:column` at V8's position (mapped to the cell's lines), or undefined to drop it. */
 function frameAt(file: string, line: number, column: number, fn: string | undefined, mapped: boolean): Frame | undefined {

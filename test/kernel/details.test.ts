@@ -40,11 +40,20 @@ describe("one kernel", () => {
   test("a frame in an earlier cell names that cell; a cause chain shows as Python's 'direct cause'", async () => {
     const first = await k.execute(`function inner(v: number) {\n  if (v > 1) throw new RangeError("too big: " + v);\n}`);
     const n1 = first.reply.content.execution_count as number;
+    // A silent cell keeps the execution count: it must not take over cell n1's lines.
+    const silent = await k.request("execute_request", {
+      code: "let quiet1 = 1;\nlet quiet2 = 2;",
+      silent: true,
+      store_history: false,
+    });
+    expect(silent.content).toMatchObject({ status: "ok", execution_count: n1 });
     const { id, reply } = await k.execute(`try {\n  inner(5);\n} catch (e) {\n  throw new Error("wrapped", { cause: e });\n}`);
     const n2 = reply.content.execution_count as number;
     const text = plain(errorOf(id).traceback.join("\n"));
     expect(text).toContain(`Cell In [${n2}], line 2\n`);
-    expect(text).toContain(`Cell In [${n1}], line 2, in inner(v)\n`);
+    expect(text).toContain(
+      `Cell In [${n1}], line 2, in inner(v)\n      1 function inner(v: number) {\n----> 2   if (v > 1) throw`,
+    );
     expect(text).toContain("RangeError: too big: 5\n\nThe above exception was the direct cause of the following exception:\n");
     expect(text).toMatch(/Error: wrapped$/);
   });

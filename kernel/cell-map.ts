@@ -45,7 +45,10 @@ function align(a: Token[], b: Token[]): Array<[number, number]> {
   }
   const pairs: Array<[number, number]> = [];
   for (let i = 0, j = 0; i < n && j < m;) {
-    if (a[i].text === b[j].text) pairs.push([i++, j++]);
+    // Of equally long alignments, prefer the one that pairs a source token with the later of two
+    // equal output tokens: the converter adds code before the user's (`exports.f = f;` before
+    // the call `f()`), rarely after it.
+    if (a[i].text === b[j].text && lengths[(i + 1) * w + j] < lengths[i * w + j]) pairs.push([i++, j++]);
     else if (lengths[(i + 1) * w + j] >= lengths[i * w + j + 1]) i++;
     else j++;
   }

@@ -6,26 +6,18 @@
  * converter. No sockets and no messages here: handler.ts speaks the protocol.
  */
 import * as path from "path";
-import { inspect } from "util";
 import * as vm from "vm";
+import * as ts from "@tslab/typescript-for-tslab";
 import type { Converter } from "tslab/dist/converter";
-import {
-  addScriptProvider,
-  installStackMapping,
-  isInternalFrame,
-  parseImports,
-  registerScriptMap,
-  type KnownScript,
-} from "../src/host";
+import { KeyboardInterrupt } from "../src/errors";
+import { addScriptProvider, installStackMapping, parseImports, registerScriptMap, type KnownScript } from "../src/host";
 import { cellMap } from "./cell-map";
+import { cellContext } from "./context";
 import { forwardThreadlabTypes } from "./modules";
 import { noteCellImports, tslabGlobal } from "./notebook";
+import { captureCallSites, formatDiagnostics, formatError, noteCellSource, type CellError } from "./traceback";
 
-export interface CellError {
-  ename: string;
-  evalue: string;
-  traceback: string[];
-}
+export type { CellError } from "./traceback";
 
 export interface Outcome {
   ok: boolean;
@@ -40,6 +32,9 @@ let prevDecl = "";
 const cells: KnownScript[] = [];
 addScriptProvider(() => cells);
 installStackMapping();
+captureCallSites();
+// Python shows every frame; V8 keeps 10, and threadlab's own frames (dropped from tracebacks) count.
+Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 50);
 let converter: Converter | undefined;
 
 function loadConverter(): Converter {
@@ -52,38 +47,137 @@ function theConverter(): Converter {
   return (converter ??= loadConverter());
 }
 
-/** Loads the compiler now, so that the first cell does not wait for TypeScript to load. */
+/** What warm-up compiles: threadlab's import and a few of its types, so the checker has them loaded. */
+const WARM_CELLS = [
+  `import { Thread, Lock, Value, sleep, print } from "threadlab";
+const warmLock: Lock = new Lock();
+const warmThread = new Thread({ target: (n: number) => print(n), args: [1] });
+warmLock.locked();`,
+  `const warmList = [1, 2, 3].map((x) => x * 2);\nwarmList.length`,
+];
+
+/**
+ * Loads the compiler and primes it, so that the first cell is quick: TypeScript
+ * parses the standard library, Node's and threadlab's types once, for the
+ * converter's program, the type checker runs on threadlab's API, and the
+ * library's API module is loaded as a cell's `require` loads it.
+ */
 export function warmUp(): void {
-  theConverter();
+  const c = theConverter();
+  for (const cell of WARM_CELLS) c.convert("", cell);
+  tslabGlobal().require("threadlab");
 }
 
 /** The error message of a cell that threw `err`. */
 export function errorOf(err: unknown): CellError {
-  if (err instanceof Error) {
-    let ename = err.name;
-    let evalue = err.message;
-    if (/Script execution was interrupted by `SIGINT`/.test(err.message)) {
-      ename = "KeyboardInterrupt";
-      evalue = "";
-    }
-    const stack = (err.stack ?? `${ename}: ${evalue}`)
-      .split("\n")
-      .filter((l) => !isInternalFrame(l) && !/node:vm|runInThisContext/.test(l));
-    if (ename === "KeyboardInterrupt") stack.splice(0, 1, "KeyboardInterrupt");
-    return { ename, evalue, traceback: stack };
-  }
-  return { ename: typeof err, evalue: String(err), traceback: [`Uncaught ${inspect(err)}`] };
+  return formatError(err);
 }
 
-/** Compiles and runs one cell; `filename` names it in stack traces. */
-export async function runCell(code: string, filename: string, beforeRun: () => void): Promise<Outcome> {
+// ---- interrupting a top-level await -----------------------------------------------------------
+
+let abandonAwait: ((err: Error) => void) | undefined;
+
+/** Ends the top-level await of the running cell with KeyboardInterrupt; false if no cell awaits. */
+export function interruptAwait(): boolean {
+  if (!abandonAwait) return false;
+  abandonAwait(new KeyboardInterrupt(""));
+  return true;
+}
+
+/** Waits for `p`, unless an interrupt comes first. */
+function interruptible<T>(p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    abandonAwait = reject;
+    p.then(resolve, reject);
+  }).finally(() => {
+    abandonAwait = undefined;
+  });
+}
+
+// ---- the last expression -----------------------------------------------------------------------
+
+const ASSIGNMENTS = new Set([
+  ts.SyntaxKind.EqualsToken,
+  ts.SyntaxKind.PlusEqualsToken,
+  ts.SyntaxKind.MinusEqualsToken,
+  ts.SyntaxKind.AsteriskEqualsToken,
+  ts.SyntaxKind.AsteriskAsteriskEqualsToken,
+  ts.SyntaxKind.SlashEqualsToken,
+  ts.SyntaxKind.PercentEqualsToken,
+  ts.SyntaxKind.LessThanLessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanGreaterThanEqualsToken,
+  ts.SyntaxKind.GreaterThanGreaterThanGreaterThanEqualsToken,
+  ts.SyntaxKind.AmpersandEqualsToken,
+  ts.SyntaxKind.BarEqualsToken,
+  ts.SyntaxKind.CaretEqualsToken,
+  ts.SyntaxKind.BarBarEqualsToken,
+  ts.SyntaxKind.AmpersandAmpersandEqualsToken,
+  ts.SyntaxKind.QuestionQuestionEqualsToken,
+]);
+
+function parse(code: string): ts.SourceFile {
+  return ts.createSourceFile("cell.ts", code, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+}
+
+/** Whether the cell's last statement is an assignment (`d.daemon = true;`): IPython shows nothing for one. */
+export function endsWithAssignment(code: string): boolean {
+  const statements = parse(code).statements;
+  const last = statements[statements.length - 1];
+  return (
+    last !== undefined &&
+    ts.isExpressionStatement(last) &&
+    ts.isBinaryExpression(last.expression) &&
+    ASSIGNMENTS.has(last.expression.operatorToken.kind)
+  );
+}
+
+const PENDING = Symbol("pending");
+
+/**
+ * A promise as a cell's value: one that has settled by the next turn shows as
+ * what it settled to (a rejection is the cell's error, once); a pending one
+ * shows as pending, and a later rejection goes to the cell's stderr.
+ */
+async function settle(p: Promise<unknown>, onLateRejection: (err: unknown) => void): Promise<Outcome> {
+  let late = false;
+  const result = await Promise.race([
+    p.then(
+      (value) => ({ value }),
+      (error: unknown) => {
+        if (late) onLateRejection(error);
+        return { error };
+      },
+    ),
+    new Promise<typeof PENDING>((r) => setImmediate(() => r(PENDING))),
+  ]);
+  if (result === PENDING) {
+    late = true;
+    return { ok: true, value: p, hasValue: true };
+  }
+  if ("error" in result) return { ok: false, error: errorOf(result.error) };
+  return { ok: true, value: p, hasValue: true };
+}
+
+// ---- a cell -------------------------------------------------------------------------------------
+
+export interface CellRun {
+  /** Names the cell in stack traces: `<cell N>`. */
+  filename: string;
+  /** Its execution count (tracebacks say `In [N]`). */
+  count: number;
+  /** The id its output goes to: code it starts runs in this cell's context. */
+  cell: number;
+  beforeRun: () => void;
+  /** Where a rejection of a pending promise the cell ended with goes. */
+  onLateRejection: (err: unknown) => void;
+}
+
+/** Compiles and runs one cell. */
+export async function runCell(code: string, run: CellRun): Promise<Outcome> {
+  noteCellSource(run.filename, run.count, code);
   const converted = theConverter().convert(prevDecl, code);
   if (converted.diagnostics.length > 0) {
-    const lines = converted.diagnostics.map((d) => `${d.start.line + 1}:${d.start.character + 1} - ${d.messageText}`);
-    return {
-      ok: false,
-      error: { ename: "TypeScriptError", evalue: lines[0], traceback: ["TypeScriptError: the cell does not compile", ...lines] },
-    };
+    return { ok: false, error: formatDiagnostics(converted.diagnostics, run.filename, cwd) };
   }
   noteCellImports(parseImports(code, path.join(cwd, "cell.ts")));
   if (!converted.output) {
@@ -93,16 +187,18 @@ export async function runCell(code: string, filename: string, beforeRun: () => v
   const prefix = converted.hasToplevelAwait ? "(async function(exports, require) { " : "(function(exports, require) { ";
   const wrapped = `${prefix}${converted.output}\n})(__tslab__.exports, __tslab__.require)`;
   const map = cellMap(code, converted.output, prefix);
-  registerScriptMap(filename, map);
+  registerScriptMap(run.filename, map);
   if (cells.length >= 500) cells.shift();
-  cells.push({ code: wrapped, file: filename, map });
+  cells.push({ code: wrapped, file: run.filename, map });
   // The cell's declarations stand even if it fails part way, as in Python: what ran before the
   // error (or the interrupt) has been assigned, and later cells may use it.
   prevDecl = converted.declOutput ?? "";
   try {
-    beforeRun();
-    const ret: unknown = vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename });
-    if (converted.hasToplevelAwait) await ret;
+    run.beforeRun();
+    const ret = cellContext.run(run.cell, (): unknown =>
+      vm.runInThisContext(wrapped, { breakOnSigint: true, displayErrors: false, filename: run.filename }),
+    );
+    if (converted.hasToplevelAwait) await interruptible(ret as Promise<unknown>);
   } catch (err) {
     return { ok: false, error: errorOf(err) };
   }
@@ -110,7 +206,9 @@ export async function runCell(code: string, filename: string, beforeRun: () => v
   if (converted.lastExpressionVar && converted.lastExpressionVar in exports) {
     const value = exports[converted.lastExpressionVar];
     delete exports[converted.lastExpressionVar];
-    if (value !== undefined) return { ok: true, value, hasValue: true };
+    if (value === undefined || endsWithAssignment(code)) return { ok: true };
+    if (value instanceof Promise) return settle(value, run.onLateRejection);
+    return { ok: true, value, hasValue: true };
   }
   return { ok: true };
 }
@@ -120,9 +218,48 @@ export function complete(code: string, position: number): { start: number; end: 
   return theConverter().complete(prevDecl, code, position);
 }
 
-/** What the type checker knows of the name at `position`, as text; undefined if nothing. */
+const NOT_CALLEES = new Set(["if", "for", "while", "switch", "catch", "function", "return", "typeof", "await", "yield", "with"]);
+
+/**
+ * Where the called function's name is when `position` is inside a call's
+ * argument list (`sleep(|`, `sleep(1, |`, `lk.acquire(true, |`): the name
+ * before the innermost `(` still open at the cursor, as IPython's inspect
+ * prefers the function being called. Read from the tokens, so that a cell
+ * cut off mid-call (as it is while one types) works.
+ */
+export function calleeAt(code: string, position: number): number | undefined {
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, code.slice(0, position));
+  const open: Array<{ kind: ts.SyntaxKind; before?: { kind: ts.SyntaxKind; text: string; start: number } }> = [];
+  let previous: { kind: ts.SyntaxKind; text: string; start: number } | undefined;
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if (
+      kind === ts.SyntaxKind.OpenParenToken ||
+      kind === ts.SyntaxKind.OpenBracketToken ||
+      kind === ts.SyntaxKind.OpenBraceToken
+    ) {
+      open.push({ kind, before: previous });
+    } else if (
+      kind === ts.SyntaxKind.CloseParenToken ||
+      kind === ts.SyntaxKind.CloseBracketToken ||
+      kind === ts.SyntaxKind.CloseBraceToken
+    ) {
+      open.pop();
+    }
+    previous = { kind, text: scanner.getTokenText(), start: scanner.getTokenPos() };
+  }
+  for (let i = open.length - 1; i >= 0; i--) {
+    const { kind, before } = open[i];
+    if (kind !== ts.SyntaxKind.OpenParenToken || !before) continue;
+    if (before.kind === ts.SyntaxKind.Identifier && !NOT_CALLEES.has(before.text)) return before.start;
+  }
+  return undefined;
+}
+
+/** What the type checker knows of the name at `position` (or of the function called there), as text; undefined if nothing. */
 export function inspectAt(code: string, position: number): string | undefined {
-  const info = theConverter().inspect(prevDecl, code, position);
+  const c = theConverter();
+  const callee = calleeAt(code, position);
+  const info = (callee !== undefined ? c.inspect(prevDecl, code, callee) : undefined) ?? c.inspect(prevDecl, code, position);
   if (!info) return undefined;
   const { printQuickInfo } = require("tslab/dist/inspect") as typeof import("tslab/dist/inspect");
   return printQuickInfo(info);

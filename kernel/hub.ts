@@ -3,18 +3,29 @@
  * every ZeroMQ socket. Its event loop is never blocked by cell code, so
  * - thread output, posted straight here by each pool worker, streams to the
  *   cell that started the thread while the main thread blocks or busy-loops;
- * - kernel_info, comm_info, history, heartbeat and interrupt are answered at
- *   once, even while the kernel starts up or a cell runs;
+ * - comm_info, history, heartbeat and interrupt are answered at once, even
+ *   while a cell runs; kernel_info as soon as the compiler is warm (the
+ *   request is taken at once, even during start-up);
  * - all IOPub traffic leaves through one queue, one send at a time (zeromq
- *   refuses a send while one is in flight: tslab lost output that way).
+ *   refuses a send while one is in flight: tslab lost output that way);
+ * - every message is checked here (wire.ts: signature, replay, frames;
+ *   requests.ts: the content's fields) and a malformed request gets an error
+ *   reply; what cannot be answered is logged to the kernel's stderr;
+ * - the kernel ends when the process that started it dies (JPY_PARENT_PID,
+ *   as ipykernel; without it, its stdin pipe closing), even while a cell busy-loops.
  * Requests that need the main thread (execute, complete, inspect,
  * is_complete) are forwarded to it; it posts back replies and outputs.
  */
+import { fstatSync } from "fs";
+import * as net from "net";
 import { parentPort, workerData, type MessagePort } from "worker_threads";
 import * as zmq from "zeromq";
-import { decode, encode, type ConnectionInfo, type Header, type Message } from "./wire";
+import { compileGlob, globMatch } from "./glob";
 import { kernelInfo } from "./info";
+import { log } from "./log";
 import type { FromMain, OutputChunk, ToMain } from "./messages";
+import { checkRequest, replyType, REQUESTS } from "./requests";
+import { decode, encode, ReplayGuard, Signer, WireError, type ConnectionInfo, type Header, type Message } from "./wire";
 import { OutputRing } from "../src/output/ring";
 
 interface Setup {
@@ -26,7 +37,8 @@ interface Setup {
 
 const setup = workerData as Setup;
 const conn = setup.connection;
-const key = conn.key;
+const signer = new Signer(conn.key, conn.signature_scheme || "hmac-sha256");
+const replays = new ReplayGuard();
 const session = `threadlab-${process.pid}`;
 const interrupt = new Int32Array(setup.interrupt);
 const url = (port: number) => `${conn.transport}://${conn.ip}:${port}`;
@@ -36,6 +48,7 @@ const control = new zmq.Router();
 const stdin = new zmq.Router();
 const iopub = new zmq.Publisher();
 const heartbeat = new zmq.Reply();
+let closed = false;
 
 // ---- IOPub: one queue, batched streams ----------------------------------------------------
 
@@ -45,7 +58,9 @@ async function pump(): Promise<void> {
   if (pumping) return;
   pumping = true;
   try {
-    while (queue.length) await iopub.send(queue.shift()!);
+    while (queue.length && !closed) await iopub.send(queue.shift()!);
+  } catch (err) {
+    if (!closed) log(`IOPub send failed: ${(err as Error).message}`, "iopub");
   } finally {
     pumping = false;
   }
@@ -64,7 +79,13 @@ const FLUSH_MS = 5;
 const FLUSH_BYTES = 256 * 1024;
 
 function publish(msgType: string, content: unknown, parent?: Header): void {
-  queue.push(encode(key, session, msgType, content, parent ? { header: parent } : undefined));
+  try {
+    queue.push(encode(signer, session, msgType, content, parent ? { header: parent } : undefined));
+  } catch (err) {
+    // A parent header that JSON cannot write back (nested too deep): nothing can carry it.
+    log(`could not publish ${msgType}: ${(err as Error).message}`, "publish");
+    return;
+  }
   void pump();
 }
 
@@ -93,8 +114,13 @@ function addOutput(chunk: OutputChunk): void {
 
 // ---- requests ---------------------------------------------------------------------------
 
-function reply(sock: zmq.Router, req: Message, msgType: string, content: unknown): Promise<void> {
-  return sock.send(encode(key, session, msgType, content, req));
+async function reply(sock: zmq.Router, req: Message, msgType: string, content: unknown): Promise<void> {
+  if (closed) return;
+  try {
+    await sock.send(encode(signer, session, msgType, content, req));
+  } catch (err) {
+    log(`could not send ${msgType}: ${(err as Error).message}`, "send");
+  }
 }
 
 function status(state: "busy" | "idle" | "starting", parent?: Header): void {
@@ -105,44 +131,75 @@ function status(state: "busy" | "idle" | "starting", parent?: Header): void {
 /** The inputs of this kernel's session: [session, line, input, output text]. */
 const history: Array<[number, number, string, string | null]> = [];
 const SESSION = 1;
-
-function globToRegExp(glob: string): RegExp {
-  return new RegExp(
-    `^${glob
-      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-      .replace(/\*/g, ".*")
-      .replace(/\?/g, ".")}$`,
-    "s",
-  );
-}
+/** The execution count of the last cell (a malformed execute_request is answered with it). */
+let executionCount = 0;
 
 /** history_request as IPython answers it: tail, range or search (with unique and n). */
-function historyReply(c: Record<string, any>): unknown[] {
+function historyReply(c: Record<string, unknown>): unknown[] {
   let items = history.slice();
+  const n = typeof c.n === "number" ? c.n : undefined;
   if (c.hist_access_type === "range") {
-    const start = Number(c.start ?? 0);
-    const stop = c.stop === undefined || c.stop === null ? Infinity : Number(c.stop);
-    items = items.filter(
-      ([s, line]) => (c.session === undefined || c.session === s || c.session === 0) && line >= start && line < stop,
-    );
+    const start = typeof c.start === "number" ? c.start : 0;
+    const stop = typeof c.stop === "number" ? c.stop : Infinity;
+    const s = c.session;
+    items = items.filter(([hs, line]) => (typeof s !== "number" || s === hs || s === 0) && line >= start && line < stop);
   } else if (c.hist_access_type === "search") {
-    const re = globToRegExp(String(c.pattern ?? "*"));
-    items = items.filter(([, , input]) => re.test(input));
-    if (c.unique) items = items.filter((h, i) => !items.slice(i + 1).some((later) => later[2] === h[2]));
-    if (c.n) items = items.slice(-Number(c.n));
+    const glob = compileGlob(typeof c.pattern === "string" ? c.pattern : "*");
+    items = items.filter(([, , input]) => globMatch(glob, input));
+    if (c.unique) {
+      // One entry per input: its last, in the order of those last entries.
+      const last = new Map<string, number>();
+      items.forEach((h, i) => last.set(h[2], i));
+      items = items.filter((h, i) => last.get(h[2]) === i);
+    }
+    if (n !== undefined) items = n > 0 ? items.slice(-n) : [];
   } else if (c.hist_access_type === "tail") {
-    items = items.slice(-Number(c.n ?? 10));
+    const count = n ?? 10;
+    items = count > 0 ? items.slice(-count) : [];
   }
   return items.map(([s, line, input, output]) => (c.output ? [s, line, [input, output]] : [s, line, input]));
 }
 
-async function answerHere(sock: zmq.Router, msg: Message): Promise<boolean> {
+/** Answers a malformed request with an error reply (and, for execute, the error in the cell), between busy and idle. */
+async function errorReply(sock: zmq.Router, msg: Message, ename: string, evalue: string): Promise<void> {
   const type = msg.header.msg_type;
-  switch (type) {
+  log(`answered a malformed ${type} with an error: ${ename}: ${evalue}`, "malformed");
+  const traceback = [`\x1b[0;31m${ename}\x1b[0m: ${evalue}`];
+  status("busy", msg.header);
+  const content: Record<string, unknown> = { status: "error", ename, evalue, traceback };
+  if (type === "execute_request") {
+    content.execution_count = executionCount;
+    content.user_expressions = {};
+    content.payload = [];
+    publish("error", { ename, evalue, traceback }, msg.header);
+  }
+  flush();
+  await reply(sock, msg, replyType(type), content);
+  status("idle", msg.header);
+}
+
+/** kernel_info requests that came before the compiler was warm: answered once it is. */
+let ready = false;
+const heldInfo: Array<{ sock: zmq.Router; msg: Message }> = [];
+const READY_AT_THE_LATEST_MS = 30000;
+
+async function answerInfo(sock: zmq.Router, msg: Message): Promise<void> {
+  status("busy", msg.header);
+  await reply(sock, msg, "kernel_info_reply", kernelInfo());
+  status("idle", msg.header);
+}
+
+function becomeReady(): void {
+  if (ready) return;
+  ready = true;
+  for (const { sock, msg } of heldInfo.splice(0)) void answerInfo(sock, msg);
+}
+
+async function answerHere(sock: zmq.Router, msg: Message): Promise<boolean> {
+  switch (msg.header.msg_type) {
     case "kernel_info_request":
-      status("busy", msg.header);
-      await reply(sock, msg, "kernel_info_reply", kernelInfo());
-      status("idle", msg.header);
+      if (ready) await answerInfo(sock, msg);
+      else heldInfo.push({ sock, msg });
       return true;
     case "comm_info_request":
       await reply(sock, msg, "comm_info_reply", { status: "ok", comms: {} });
@@ -151,9 +208,11 @@ async function answerHere(sock: zmq.Router, msg: Message): Promise<boolean> {
       await reply(sock, msg, "history_reply", { status: "ok", history: historyReply(msg.content) });
       return true;
     case "interrupt_request":
-      // The main thread's wait hooks turn this flag into KeyboardInterrupt; code that does not
-      // wait (a busy loop) is stopped by SIGINT, which ends the cell's script (breakOnSigint).
+      // The main thread's wait hooks turn this flag into KeyboardInterrupt, and the message ends a
+      // top-level await; code that neither waits nor awaits (a busy loop) is stopped by SIGINT,
+      // which ends the cell's script (breakOnSigint).
       Atomics.store(interrupt, 0, 1);
+      post({ type: "interrupt" });
       setTimeout(() => {
         if (Atomics.load(interrupt, 0) === 1) process.kill(process.pid, "SIGINT");
       }, 100);
@@ -161,16 +220,8 @@ async function answerHere(sock: zmq.Router, msg: Message): Promise<boolean> {
       return true;
     case "shutdown_request":
       await reply(sock, msg, "shutdown_reply", { status: "ok", restart: !!msg.content.restart });
-      flush();
-      await pump();
-      // Close the sockets here, in their own thread, before the process exits.
-      for (const sock of [shell, control, stdin, iopub, heartbeat]) sock.close();
-      post({ type: "shutdown" });
+      await shutdown();
       return true;
-    case "comm_open":
-    case "comm_msg":
-    case "comm_close":
-      return true; // no comms: ignored, as the spec allows
   }
   return false;
 }
@@ -179,17 +230,54 @@ function post(msg: ToMain): void {
   setup.main.postMessage(msg);
 }
 
-async function serve(sock: zmq.Router, name: "shell" | "control"): Promise<void> {
-  for await (const frames of sock) {
-    let msg: Message;
-    try {
-      msg = decode(key, frames);
-    } catch (err) {
-      process.stderr.write(`threadlab kernel: dropped a ${name} message: ${(err as Error).message}\n`);
-      continue;
-    }
-    if (await answerHere(sock, msg)) continue;
+/** Sends what is queued, closes the sockets here, in their own thread, and tells main to exit. */
+async function shutdown(): Promise<void> {
+  if (closed) return;
+  flush();
+  await pump();
+  closed = true;
+  for (const sock of [shell, control, stdin, iopub, heartbeat]) sock.close();
+  post({ type: "shutdown" });
+}
+
+async function onFrames(sock: zmq.Router, name: "shell" | "control", frames: Buffer[]): Promise<void> {
+  let msg: Message;
+  try {
+    msg = decode(signer, frames, replays);
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    log(`dropped a ${name} message: ${err.message}`, `dropped ${name} ${err.message}`);
+    return;
+  }
+  const type = msg.header.msg_type;
+  if (!REQUESTS.has(type)) {
+    if (type.startsWith("comm_")) return; // no comms: comm_open/msg/close are ignored, as the spec allows
+    log(`unknown message type '${type}' on ${name}`, "unknown");
+    if (type.endsWith("_request")) await errorReply(sock, msg, "NotImplementedError", `threadlab does not handle ${type}`);
+    return;
+  }
+  const problem = checkRequest(msg);
+  if (problem) return errorReply(sock, msg, problem.ename, problem.evalue);
+  if (await answerHere(sock, msg)) return;
+  try {
     post({ type: "request", socket: name, msg });
+  } catch (err) {
+    // The structured clone to the main thread failed (a value nested too deep): say so.
+    return errorReply(sock, msg, "ValueError", `${type}: the message cannot be passed on: ${(err as Error).message}`);
+  }
+}
+
+async function serve(sock: zmq.Router, name: "shell" | "control"): Promise<void> {
+  try {
+    for await (const frames of sock) {
+      try {
+        await onFrames(sock, name, frames);
+      } catch (err) {
+        log(`failed on a ${name} message: ${(err as Error)?.stack ?? String(err)}`, "failed");
+      }
+    }
+  } catch (err) {
+    if (!closed) log(`the ${name} socket failed: ${(err as Error).message}`);
   }
 }
 
@@ -201,6 +289,7 @@ setup.main.on("message", (m: FromMain) => {
   switch (m.type) {
     case "cell":
       cells.set(m.cell, { header: m.header });
+      executionCount = m.count;
       if (m.code !== undefined) history.push([SESSION, m.count, m.code, null]);
       break;
     case "iopub":
@@ -222,6 +311,13 @@ setup.main.on("message", (m: FromMain) => {
       void reply(sock, m.request, m.msgType, m.content);
       break;
     }
+    case "ready":
+      becomeReady();
+      break;
+    case "exit":
+      // `exit` in a cell: its reply and idle status are queued already.
+      void shutdown();
+      break;
   }
 });
 
@@ -239,7 +335,60 @@ async function ringLoop(): Promise<void> {
 }
 
 async function heartbeatLoop(): Promise<void> {
-  for await (const [ping] of heartbeat) await heartbeat.send(ping);
+  try {
+    for await (const frames of heartbeat) await heartbeat.send(frames);
+  } catch (err) {
+    if (!closed) log(`the heartbeat socket failed: ${(err as Error).message}`);
+  }
+}
+
+// ---- the parent ---------------------------------------------------------------------------
+
+/** Ends the whole process (this thread cannot exit it): main exits at once if it is free, else SIGKILL. */
+function parentGone(why: string): void {
+  log(`${why}: shutting down.`);
+  post({ type: "exit-now" });
+  setTimeout(() => process.kill(process.pid, "SIGKILL"), 1000).unref();
+}
+
+/**
+ * As ipykernel's ParentPollerUnix: with JPY_PARENT_PID set (jupyter_client sets it), the kernel
+ * ends when that process is gone or this one is reparented. Without it, when the kernel's stdin
+ * is a pipe, it ends when the pipe closes: a parent that started the kernel with a pipe (as
+ * Node's spawn does) holds its end until it dies. (jupyter_client closes the kernel's stdin
+ * right after it starts it, so there the pid is what tells.)
+ */
+function watchParent(): void {
+  const parent = Number(process.env.JPY_PARENT_PID ?? 0);
+  if (Number.isSafeInteger(parent) && parent > 1) {
+    const ppid = process.ppid;
+    const timer = setInterval(() => {
+      let gone = process.ppid !== ppid;
+      try {
+        process.kill(parent, 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ESRCH") gone = true;
+      }
+      if (gone) {
+        clearInterval(timer);
+        parentGone(`Parent appears to have exited (JPY_PARENT_PID ${parent})`);
+      }
+    }, 1000);
+    timer.unref();
+    return;
+  }
+  let stat;
+  try {
+    stat = fstatSync(0);
+  } catch {
+    return;
+  }
+  if (!stat.isFIFO() && !stat.isSocket()) return; // a terminal or /dev/null: nothing to watch
+  const input = new net.Socket({ fd: 0, readable: true, writable: false });
+  input.on("data", () => undefined); // nothing is read from stdin; it only tells that the parent lives
+  input.on("end", () => parentGone("stdin closed (the parent appears to have exited)"));
+  input.on("error", () => undefined);
+  input.unref();
 }
 
 async function main(): Promise<void> {
@@ -255,7 +404,12 @@ async function main(): Promise<void> {
   void serve(control, "control");
   void heartbeatLoop();
   void ringLoop();
+  watchParent();
+  setTimeout(becomeReady, READY_AT_THE_LATEST_MS).unref();
   parentPort!.postMessage({ type: "bound" });
 }
 
-void main();
+main().catch((err) => {
+  log(`could not bind the kernel's sockets: ${(err as Error).message}`);
+  post({ type: "exit-now", code: 1 });
+});

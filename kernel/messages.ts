@@ -12,6 +12,17 @@ export type FromMain =
   | { type: "cell"; cell: number; header: Header; count: number; code?: string }
   | { type: "iopub"; msgType: string; content: unknown; cell?: number; parent?: Header }
   | { type: "status"; state: "busy" | "idle"; parent: Header }
-  | { type: "reply"; socket: "shell" | "control"; request: Message; msgType: string; content: unknown };
+  | { type: "reply"; socket: "shell" | "control"; request: Message; msgType: string; content: unknown }
+  /** The compiler is warm: kernel_info may be answered. */
+  | { type: "ready" }
+  /** A cell asked the kernel to exit (`exit`, `quit`): close the sockets, then main exits. */
+  | { type: "exit" };
 
-export type ToMain = { type: "request"; socket: "shell" | "control"; msg: Message } | { type: "shutdown" };
+export type ToMain =
+  | { type: "request"; socket: "shell" | "control"; msg: Message }
+  /** The sockets are closed: exit. */
+  | { type: "shutdown" }
+  /** An interrupt_request came (the shared flag is set too): it ends a cell's top-level await. */
+  | { type: "interrupt" }
+  /** The parent died (or the sockets could not be bound): exit now. */
+  | { type: "exit-now"; code?: number };

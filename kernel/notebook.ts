@@ -1,8 +1,10 @@
 /**
  * The library, wired into the notebook (the kernel's main thread):
- * - a thread's output goes to the cell running when it starts;
- * - the main thread's own output goes to the running cell too, through the
- *   same shared ring as every thread's, so the order holds across threads;
+ * - a thread's output goes to the cell whose code starts it (the running
+ *   cell, or the cell that started the timer or promise callback that starts it);
+ * - the main thread's own output goes to the cell its code belongs to (the
+ *   same: context.ts), through the same shared ring as every thread's, so
+ *   the order holds across threads;
  * - threads see the notebook's top-level names (tslab keeps them in
  *   `__tslab__.exports`; later cells refer to them as `exports.NAME`) and the
  *   cells' imports;
@@ -20,7 +22,6 @@ import {
   setMainPrint,
   setOutputRing,
   setSinkChooser,
-  warm,
   type ImportedName,
   type Resolved,
 } from "../src/host";
@@ -85,16 +86,15 @@ export interface NotebookWiring {
   ring: OutputRing;
   /** The shared interrupt flag the I/O thread sets. */
   interrupt: Int32Array;
-  /** The id of the cell running now (or of the last one). */
+  /** The id of the cell the running code belongs to (a callback's cell; else the last one). */
   cell: () => number;
   /** Sends tslab's `display` output (display_data / update_display_data) for the running cell. */
   display: (data: { data: unknown; metadata?: unknown; transient?: unknown }, update: boolean) => void;
 }
 
-/** Connects the library to the notebook; call once, before the first thread starts. */
+/** Connects the library to the notebook; call once, before the first thread starts (and before the pool's warm()). */
 export function wireNotebook(w: NotebookWiring, cwd: string): void {
   setOutputRing(w.ring.sab);
-  warm();
   setSinkChooser(() => cellSink(w.cell()));
   addValueResolver(notebookExports);
   addResolver(notebookNames);

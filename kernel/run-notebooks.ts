@@ -6,7 +6,7 @@
  */
 import { spawn } from "child_process";
 import { randomBytes } from "crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
@@ -26,7 +26,9 @@ export async function freePort(): Promise<number> {
 }
 
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
-const red = (s: string) => (process.stderr.isTTY ? `\x1b[31m${s}\x1b[0m` : s);
+/** A traceback as the kernel coloured it (as IPython does) on a terminal; plain text elsewhere. */
+const ANSI = new RegExp(String.raw`\u001b\[[0-9;]*m`, "g");
+const plain = (s: string) => (process.stderr.isTTY ? s : s.replace(ANSI, ""));
 
 /** Runs every code cell of each notebook, each in a fresh kernel; returns the number of cells that failed. */
 export async function runNotebooks(files: string[], cwd: string): Promise<number> {
@@ -35,8 +37,12 @@ export async function runNotebooks(files: string[], cwd: string): Promise<number
   return failed;
 }
 
-/** A connection file for a kernel on loopback (free ports, a fresh key), as a front end writes one. */
-export async function newConnectionFile(): Promise<{ conn: ConnectionInfo; file: string }> {
+/**
+ * A connection file for a kernel on loopback (free ports, a fresh key), as a front end writes one:
+ * readable by its owner only (0600, as jupyter_client writes it), in a folder of its own;
+ * `remove()` deletes both.
+ */
+export async function newConnectionFile(): Promise<{ conn: ConnectionInfo; file: string; remove: () => void }> {
   const conn: ConnectionInfo = {
     transport: "tcp",
     ip: "127.0.0.1",
@@ -48,17 +54,27 @@ export async function newConnectionFile(): Promise<{ conn: ConnectionInfo; file:
     control_port: await freePort(),
     hb_port: await freePort(),
   };
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "threadlab-conn-")), "kernel.json");
-  writeFileSync(file, JSON.stringify(conn));
-  return { conn, file };
+  const dir = mkdtempSync(path.join(os.tmpdir(), "threadlab-conn-"));
+  const file = path.join(dir, "kernel.json");
+  writeFileSync(file, JSON.stringify(conn), { mode: 0o600 });
+  return { conn, file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 async function runNotebook(file: string, cwd: string): Promise<number> {
-  const { conn, file: connFile } = await newConnectionFile();
+  const { conn, file: connFile, remove } = await newConnectionFile();
   const kernel = spawn(process.execPath, [path.join(__dirname, "cli.js"), "kernel", "-f", connFile], {
     cwd,
     stdio: ["ignore", "inherit", "inherit"],
   });
+  // Interrupted (Ctrl+C) or ended early: the kernel and its connection file go too.
+  const onSignal = (signal: NodeJS.Signals) => {
+    kernel.kill("SIGKILL");
+    remove();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", remove);
   const shell = new zmq.Dealer();
   const iopub = new zmq.Subscriber();
   shell.connect(`tcp://127.0.0.1:${conn.shell_port}`);
@@ -90,7 +106,7 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
           process.stdout.write(`${dim("[display]")} ${c.data?.["text/plain"] ?? Object.keys(c.data ?? {}).join(", ")}\n`);
           break;
         case "error":
-          process.stderr.write(red((c.traceback ?? []).join("\n")) + "\n");
+          process.stderr.write(plain((c.traceback ?? []).join("\n")) + "\n");
           break;
         case "status":
           if (c.execution_state === "idle") waiting.get(parent)?.(m);
@@ -99,20 +115,43 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
     }
   })();
 
+  // Replies, by the msg_id of their request, read by one loop (a socket takes one receive at a time).
+  const replies = new Map<string, (m: Message) => void>();
+  void (async () => {
+    for await (const frames of shell) {
+      const m = decode(conn.key, frames);
+      replies.get((m.parent_header as { msg_id?: string }).msg_id ?? "")?.(m);
+    }
+  })().catch(() => undefined);
+
+  /** Sends a request; resolves once its reply and its idle status have both come, or rejects after `timeoutMs`. */
   const request = async (msgType: string, content: unknown, timeoutMs = 600000): Promise<void> => {
     const frames = encode(conn.key, session, msgType, content);
-    const header = JSON.parse(frames[2].toString()) as { msg_id: string };
-    const idle = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer to ${msgType}`)), timeoutMs);
-      waiting.set(header.msg_id, () => {
-        clearTimeout(timer);
-        resolve();
+    const id = (JSON.parse(frames[2].toString()) as { msg_id: string }).msg_id;
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<void>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer to ${msgType}`)), timeoutMs);
+      let replied = false;
+      let idle = false;
+      const check = () => replied && idle && resolve();
+      replies.set(id, (r) => {
+        if (r.content.status === "error") failed++;
+        replied = true;
+        check();
+      });
+      waiting.set(id, () => {
+        idle = true;
+        check();
       });
     });
-    await shell.send(frames);
-    const r = decode(conn.key, await shell.receive());
-    if (r.content.status === "error") failed++;
-    await idle;
+    try {
+      await shell.send(frames);
+      await answered;
+    } finally {
+      clearTimeout(timer);
+      replies.delete(id);
+      waiting.delete(id);
+    }
   };
 
   try {
@@ -151,9 +190,13 @@ async function runNotebook(file: string, cwd: string): Promise<number> {
     await shell.send(encode(conn.key, session, "shutdown_request", { restart: false }));
   } finally {
     setTimeout(() => kernel.kill("SIGTERM"), 1000).unref();
-    await new Promise((r) => kernel.once("exit", r));
+    if (kernel.exitCode === null && kernel.signalCode === null) await new Promise((r) => kernel.once("exit", r));
     shell.close();
     iopub.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", remove);
+    remove();
   }
   return failed;
 }

@@ -16,5 +16,5 @@ export { createRing, OutputRing } from "./output/ring";
 export { setOutputRing, warm } from "./worker/pool";
 export { isInternalFrame, PACKAGE_ROOT } from "./own-code";
 export { addScriptProvider, type KnownScript } from "./transport/scripts";
-export { installStackMapping, mapStack, registerScriptMap } from "./transport/stacks";
+export { installStackMapping, mapStack, registerScriptMap, userPosition } from "./transport/stacks";
 export type { DecodedMap, Mapping } from "./transport/source-map";

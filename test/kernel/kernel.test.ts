@@ -178,7 +178,13 @@ h.isAlive()`);
     const err = k.of(a.id, "error")[0].content;
     expect(err.ename).toBe("RangeError");
     expect(err.evalue).toBe("out of range");
-    expect(err.traceback[0]).toBe("RangeError: out of range");
+    // As IPython shows it: a red rule, the name and "Traceback (most recent call last)", the cell's
+    // frame with its line, then "Name: message" (test/kernel/details.test.ts has the details).
+    const plain = (s: string) => s.replace(new RegExp(String.raw`\u001b\[[0-9;]*m`, "g"), "");
+    expect(err.traceback[1].startsWith("\u001b[0;31mRangeError")).toBe(true);
+    expect(plain(err.traceback[1])).toMatch(/^RangeError +Traceback \(most recent call last\)$/);
+    expect(plain(err.traceback[2])).toMatch(/^Cell In \[\d+\], line 1\n----> 1 throw new RangeError\("out of range"\)\n$/);
+    expect(err.traceback[err.traceback.length - 1]).toBe("\x1b[0;31mRangeError\x1b[0m: out of range");
     const b = await k.run(`const n: number = "text";`);
     expect(k.of(b.id, "error")[0].content.ename).toBe("TypeScriptError");
   });

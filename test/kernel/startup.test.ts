@@ -1,7 +1,9 @@
 /**
- * The kernel answers kernel_info at once, even while it is still loading
- * TypeScript (tslab could miss a kernel_info_request that came during
- * start-up), and `threadlab install` writes kernelspecs where Jupyter looks.
+ * The kernel takes a kernel_info_request sent before it has even bound its
+ * sockets (tslab could miss one that came during start-up) and answers it
+ * once its compiler is warm, as ipykernel answers once it can run a cell: the
+ * first cell after that reply is quick. `threadlab install` writes
+ * kernelspecs where Jupyter looks.
  */
 import { spawn } from "child_process";
 import { mkdtempSync, readFileSync, existsSync } from "fs";
@@ -16,8 +18,8 @@ const { kernelsDir, install } = require("../../dist/kernel/install") as typeof i
 
 const ROOT = path.join(__dirname, "..", "..");
 
-test("kernel_info is answered during start-up, then cells run", async () => {
-  const { conn, file } = await newConnectionFile();
+test("a kernel_info sent during start-up is answered once the kernel is ready; the first cell is quick", async () => {
+  const { conn, file, remove } = await newConnectionFile();
   const started = Date.now();
   const kernel = spawn(process.execPath, [path.join(ROOT, "dist", "kernel", "cli.js"), "kernel", "-f", file], {
     stdio: "ignore",
@@ -39,9 +41,12 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     expect(reply?.header.msg_type).toBe("kernel_info_reply");
     expect(reply?.content.implementation).toBe("threadlab");
     expect((reply?.content.language_info as { name: string }).name).toBe("typescript");
-    // Answered by the I/O thread, before TypeScript (which takes seconds) is loaded.
-    expect(answeredAfter).toBeLessThan(5000);
+    expect(answeredAfter).toBeLessThan(30000);
     shell.receiveTimeout = 60000;
+    // The compiler was warmed before kernel_info was answered: the first cell does not wait for
+    // TypeScript to load (2-4 s here before), it only compiles itself (the goal is 300 ms; the bound
+    // is generous for a loaded machine).
+    const sent = Date.now();
     await shell.send(
       encode(conn.key, "test", "execute_request", {
         code: "6 * 7",
@@ -53,11 +58,13 @@ test("kernel_info is answered during start-up, then cells run", async () => {
     );
     const done = decode(conn.key, await shell.receive());
     expect(done.content.status).toBe("ok");
+    expect(Date.now() - sent).toBeLessThan(1500);
     await shell.send(encode(conn.key, "test", "shutdown_request", { restart: false }));
     await new Promise((r) => kernel.once("exit", r));
   } finally {
     shell.close();
     kernel.kill();
+    remove();
   }
 }, 90000);
 

@@ -1,0 +1,193 @@
+/**
+ * The kernel details a user coming from ipykernel notices (issue 13), on a
+ * real kernel over raw ZeroMQ frames: errors as IPython shows them, output
+ * and errors of main-thread callbacks in the cell that started them, inspect
+ * inside a call's parentheses, `exit`/`quit`, and no Out for an assignment.
+ */
+import { RawKernel } from "./raw-kernel";
+
+const ESC = "\x1b";
+const plain = (s: string) => s.replace(new RegExp(String.raw`\u001b\[[0-9;]*m`, "g"), "");
+
+describe("one kernel", () => {
+  let k: RawKernel;
+  beforeAll(async () => {
+    k = await RawKernel.start();
+    await k.execute(`import { Thread, sleep, print, currentThread } from "threadlab";`);
+  }, 90000);
+  afterAll(() => k?.stop());
+
+  const errorOf = (id: string) => k.of(id, "error")[0].content as { ename: string; evalue: string; traceback: string[] };
+
+  test("a runtime error: IPython's traceback, outermost frame first, on the cell's own lines, coloured, nothing internal", async () => {
+    const { id, reply } = await k.execute(`function fail() {\n  throw new TypeError("x");\n}\nfail();`);
+    const n = reply.content.execution_count as number;
+    expect(reply.content).toMatchObject({ status: "error", ename: "TypeError", evalue: "x" });
+    const tb = errorOf(id).traceback;
+    expect(tb[0]).toBe(`${ESC}[0;31m${"-".repeat(75)}${ESC}[0m`);
+    expect(tb[1]).toBe(`${ESC}[0;31mTypeError${ESC}[0m${" ".repeat(33)}Traceback (most recent call last)`);
+    expect(plain(tb[2])).toBe(`Cell In [${n}], line 4\n      2   throw new TypeError("x");\n      3 }\n----> 4 fail();\n`);
+    expect(tb[2]).toContain(`${ESC}[0;32m----> 4${ESC}[0m ${ESC}[43mfail()${ESC}[49m;`);
+    expect(plain(tb[3])).toBe(
+      `Cell In [${n}], line 2, in fail()\n      1 function fail() {\n----> 2   throw new TypeError("x");\n      3 }\n      4 fail();\n`,
+    );
+    expect(tb[4]).toBe(`${ESC}[0;31mTypeError${ESC}[0m: x`);
+    expect(tb).toHaveLength(5);
+    expect(tb.join("\n")).not.toMatch(/node:|dist\/|kernel\/|threadlab\/src/);
+    expect(tb[tb.length - 1]).not.toMatch(/\n$/);
+  });
+
+  test("a frame in an earlier cell names that cell; a cause chain shows as Python's 'direct cause'", async () => {
+    const first = await k.execute(`function inner(v: number) {\n  if (v > 1) throw new RangeError("too big: " + v);\n}`);
+    const n1 = first.reply.content.execution_count as number;
+    // A silent cell keeps the execution count: it must not take over cell n1's lines.
+    const silent = await k.request("execute_request", {
+      code: "let quiet1 = 1;\nlet quiet2 = 2;",
+      silent: true,
+      store_history: false,
+    });
+    expect(silent.content).toMatchObject({ status: "ok", execution_count: n1 });
+    const { id, reply } = await k.execute(`try {\n  inner(5);\n} catch (e) {\n  throw new Error("wrapped", { cause: e });\n}`);
+    const n2 = reply.content.execution_count as number;
+    const text = plain(errorOf(id).traceback.join("\n"));
+    expect(text).toContain(`Cell In [${n2}], line 2\n`);
+    expect(text).toContain(
+      `Cell In [${n1}], line 2, in inner(v)\n      1 function inner(v: number) {\n----> 2   if (v > 1) throw`,
+    );
+    expect(text).toContain("RangeError: too big: 5\n\nThe above exception was the direct cause of the following exception:\n");
+    expect(text).toMatch(/Error: wrapped$/);
+  });
+
+  test("a compile error shows the source line and a caret under the column", async () => {
+    const { id, reply } = await k.execute(`const ok = 1;\n  const n: number = "text";`);
+    const n = reply.content.execution_count as number;
+    const err = errorOf(id);
+    expect(err.ename).toBe("TypeScriptError");
+    expect(err.evalue).toBe(`Type 'string' is not assignable to type 'number'. (<cell ${n}>, line 2)`);
+    expect(plain(err.traceback[0])).toBe(
+      `  Cell In [${n}], line 2\n    const n: number = "text";\n          ^\nTypeScriptError: Type 'string' is not assignable to type 'number'.`,
+    );
+    expect(err.traceback[0]).toContain(`${ESC}[0;31mTypeScriptError${ESC}[0m`);
+  });
+
+  test("a KeyboardInterrupt in a 10-line cell points at the cell's own lines", async () => {
+    const code = [
+      "let a1 = 1;",
+      "let a2 = 2;",
+      "function waits() {",
+      "  sleep(30);",
+      "}",
+      "let a3 = 3;",
+      "waits();",
+      "let a4 = 4;",
+      "let a5 = 5;",
+      "let a6 = 6;",
+    ].join("\n");
+    const frames = k.frames("execute_request", { code, silent: false, store_history: true });
+    const replied = k.sendAndWait(frames, "shell", 30000);
+    const id = JSON.parse(frames[2].toString()).msg_id as string;
+    await k.until(() => k.of(id, "execute_input").length > 0, 10000, "the cell to start");
+    await new Promise((r) => setTimeout(r, 500));
+    await k.request("interrupt_request", {}, "control");
+    expect((await replied).content.ename).toBe("KeyboardInterrupt");
+    await k.idle(id);
+    const text = plain(errorOf(id).traceback.join("\n"));
+    expect(text).toMatch(/Cell In \[\d+\], line 7\n/);
+    expect(text).toMatch(/Cell In \[\d+\], line 4, in waits\(\)\n/);
+    expect(text).toMatch(/----> 4 {3}sleep\(30\);/);
+    expect(text).toMatch(/KeyboardInterrupt: $/);
+  });
+
+  test("a timer's output goes to the cell that set it, even while another cell runs", async () => {
+    const a = await k.execute(`setTimeout(() => print("late from A"), 300);\n"A done"`);
+    const b = await k.execute(`sleep(0.8);\nprint("B printed");`);
+    expect(k.text(a.id)).toBe("late from A\n");
+    expect(k.text(b.id)).toBe("B printed\n");
+  });
+
+  test("a thread started by a callback goes to the callback's cell", async () => {
+    const a = await k.execute(`setTimeout(() => new Thread({ target: () => print("thread from A's timer") }).start(), 200);`);
+    const b = await k.execute(`sleep(0.8);`);
+    await k.until(() => k.text(a.id).includes("thread from A's timer"), 5000, "the thread's line in A");
+    expect(k.text(b.id)).toBe("");
+  });
+
+  test("an uncaught error in a timer goes to its cell's stderr, once, without internal frames", async () => {
+    const a = await k.execute(`setTimeout(() => {\n  throw new Error("from the timer");\n}, 200);`);
+    const b = await k.execute(`sleep(0.8);\n"B"`);
+    await k.until(() => k.text(a.id, "stderr").includes("from the timer"), 5000, "the error in A");
+    const err = plain(k.text(a.id, "stderr"));
+    expect(err.match(/from the timer/g)).toHaveLength(2); // the code line and `Error: from the timer`
+    expect(err).toMatch(
+      /^Exception in a callback:\n-{75}\nError {37}Traceback \(most recent call last\)\nCell In \[\d+\], line 2, in <lambda>\(\)\n/,
+    );
+    expect(err).not.toMatch(/node:|dist\/|kernel\//);
+    expect(k.text(b.id, "stderr")).toBe("");
+    expect(b.reply.content.status).toBe("ok");
+  });
+
+  test("a rejected promise as the last expression is the cell's one error; nothing lands in the next cell", async () => {
+    const a = await k.execute(`Promise.reject(new RangeError("no such thing"))`);
+    expect(a.reply.content).toMatchObject({ status: "error", ename: "RangeError", evalue: "no such thing" });
+    expect(k.of(a.id, "execute_result")).toEqual([]);
+    expect(plain(errorOf(a.id).traceback.join("\n"))).not.toMatch(/node:|dist\/|kernel\/|vm/);
+    const b = await k.execute(`sleep(0.3);\n1`);
+    expect(k.text(b.id, "stderr")).toBe("");
+    expect(k.text(a.id, "stderr")).toBe("");
+    // A pending one shows as pending; its later rejection goes to its cell's stderr once.
+    const c = await k.execute(`new Promise((_, reject) => setTimeout(() => reject(new Error("later")), 200))`);
+    expect(k.of(c.id, "execute_result")[0].content.data).toEqual({ "text/plain": "Promise { <pending> }" });
+    const d = await k.execute(`sleep(0.6);`);
+    await k.until(() => plain(k.text(c.id, "stderr")).includes("Error: later"), 5000, "the rejection in C");
+    expect(plain(k.text(c.id, "stderr")).match(/Error: later/g)).toHaveLength(1);
+    expect(k.text(d.id, "stderr")).toBe("");
+  });
+
+  test("inspect inside a call's parentheses shows the called function's signature and doc comment", async () => {
+    for (const [code, pos] of [
+      ["sleep(", 6],
+      ["sleep(1, ", 9],
+      ["print(sleep(", 12],
+    ] as Array<[string, number]>) {
+      const r = await k.request("inspect_request", { code, cursor_pos: pos, detail_level: 0 });
+      expect(r.content.found).toBe(true);
+      const text = (r.content.data as Record<string, string>)["text/plain"];
+      expect(text).toMatch(/sleep\(seconds: number\): void/);
+      expect(text).toContain("Suspends the calling thread for `seconds` seconds");
+    }
+    const outer = await k.request("inspect_request", { code: "print(sleep(1), ", cursor_pos: 16, detail_level: 0 });
+    expect((outer.content.data as Record<string, string>)["text/plain"]).toMatch(/print\(\.\.\.args: unknown\[\]\): void/);
+    const method = await k.request("inspect_request", { code: "currentThread().join(", cursor_pos: 21, detail_level: 0 });
+    expect((method.content.data as Record<string, string>)["text/plain"]).toMatch(/join\(timeout\?: number/);
+  });
+
+  test("an assignment as the last statement shows no Out; an expression still does", async () => {
+    const a = await k.execute(`const d = { daemon: false };\nd.daemon = true;`);
+    expect(a.reply.content.status).toBe("ok");
+    expect(k.of(a.id, "execute_result")).toEqual([]);
+    const b = await k.execute(`let total = 1;\ntotal += 41`);
+    expect(k.of(b.id, "execute_result")).toEqual([]);
+    const c = await k.execute(`d.daemon`);
+    expect(k.of(c.id, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
+  });
+
+  test("exit and quit end the kernel as in IPython (ask_exit payload, then exit), unless a cell defined the name", async () => {
+    const shadow = await k.execute(`const quit = "my quit";\nquit`);
+    expect(k.of(shadow.id, "execute_result")[0].content.data).toEqual({ "text/plain": "'my quit'" });
+    const { reply } = await k.execute(`exit()`);
+    expect(reply.content).toMatchObject({ status: "ok", payload: [{ source: "ask_exit", keepkernel: false }] });
+    expect(await k.waitExit(10000)).toBe(true);
+    expect(k.exited?.code).toBe(0);
+  });
+});
+
+test("a bare `exit` ends the kernel too", async () => {
+  const k = await RawKernel.start();
+  try {
+    const { reply } = await k.execute("exit");
+    expect(reply.content).toMatchObject({ status: "ok", payload: [{ source: "ask_exit", keepkernel: false }] });
+    expect(await k.waitExit(10000)).toBe(true);
+  } finally {
+    await k.stop();
+  }
+}, 60000);

@@ -158,3 +158,30 @@ export const cpythonSays: Record<string, string[]> = {
   "5-daemon": ["Daemon Thread", "Non-Daemon Thread"],
   "6-thread-local": ["Thread 1", "Thread 2", "No value assigned"],
 };
+
+// CPython's print writes each argument, separator and end on their own, so the lines of two threads
+// can mix ("Thread-1Thread-2 6\n 1\n"). The words of what CPython says, found in what it printed,
+// whatever the mixing: printed is read as a run of those words (the longest that fits first).
+export function cpythonWordsMissing(printed: string, says: string[]): string[] {
+  const want = says.flatMap((s) => s.split(/\s+/).filter(Boolean));
+  const words = [...new Set(want)].sort((a, b) => b.length - a.length);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < printed.length; ) {
+    if (/\s/.test(printed[i])) {
+      i++;
+      continue;
+    }
+    const w = words.find((w) => printed.startsWith(w, i));
+    if (w) {
+      seen.set(w, (seen.get(w) ?? 0) + 1);
+      i += w.length;
+    } else while (i < printed.length && !/\s/.test(printed[i])) i++;
+  }
+  const missing: string[] = [];
+  for (const w of want) {
+    const n = seen.get(w) ?? 0;
+    if (n > 0) seen.set(w, n - 1);
+    else missing.push(w);
+  }
+  return missing;
+}

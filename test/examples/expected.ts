@@ -166,7 +166,7 @@ export function cpythonWordsMissing(printed: string, says: string[]): string[] {
   const want = says.flatMap((s) => s.split(/\s+/).filter(Boolean));
   const words = [...new Set(want)].sort((a, b) => b.length - a.length);
   const seen = new Map<string, number>();
-  for (let i = 0; i < printed.length; ) {
+  for (let i = 0; i < printed.length;) {
     if (/\s/.test(printed[i])) {
       i++;
       continue;

@@ -15,6 +15,7 @@ import { BroadcastChannel } from "worker_threads";
 import { RuntimeError, ValueError, argError, checkOptions, takesAtMost } from "../errors";
 import { checkTimeout, deadline, remaining, sleep } from "../sync/wait";
 import { isPoolOwner } from "../state/buffers";
+import { futexWait } from "../state/spin";
 import { registerInternal } from "../transport/api";
 import { encode } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
@@ -222,7 +223,7 @@ export class ThreadPoolExecutor {
     const end = deadline(30);
     while (Atomics.load(this.#counters, READY) === ready && t.isAlive()) {
       if (remaining(end) === 0) throw new RuntimeError("an executor thread did not start within 30 s");
-      Atomics.wait(this.#counters, READY, ready, 10);
+      futexWait(this.#counters, READY, ready, 10);
     }
     this.#channel.postMessage({ type: "init", program: this.#init.program, args: this.#init.args } satisfies ExecutorMessage);
   }

@@ -25,6 +25,7 @@ import { Condition } from "../sync/condition";
 import { Lock } from "../sync/lock";
 import { checkTimeout, deadline, secondsLeft } from "../sync/wait";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
+import { spinUntil } from "../state/spin";
 import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 import { ensureBytes, growableBuffer } from "./growable";
 
@@ -49,7 +50,6 @@ const TAG_NULL = 3;
 const TAG_UNDEFINED = 4;
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
-const SPIN = 2000;
 const FIFO = 0;
 const LIFO = 1;
 const PRIORITY = 2;
@@ -204,7 +204,7 @@ export class Queue<T = unknown> {
         if (!block) throw new Full();
         // As in get(): a consumer in step frees a place within microseconds.
         this.#mutex.release();
-        for (let n = 0; n < SPIN && noRoom() && !Atomics.load(this.#w, IS_SHUTDOWN); n++);
+        spinUntil(() => !noRoom() || Atomics.load(this.#w, IS_SHUTDOWN) !== 0);
         this.#mutex.acquire();
         if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
         if (!noRoom()) break;
@@ -235,7 +235,7 @@ export class Queue<T = unknown> {
         // A producer in step with us puts the next item within microseconds: look for it a moment
         // with the lock released before queueing on the condition (a futex sleep and wake-up).
         this.#mutex.release();
-        for (let n = 0; n < SPIN && Atomics.load(this.#w, COUNT) === 0 && !Atomics.load(this.#w, IS_SHUTDOWN); n++);
+        spinUntil(() => Atomics.load(this.#w, COUNT) !== 0 || Atomics.load(this.#w, IS_SHUTDOWN) !== 0);
         this.#mutex.acquire();
         if (Atomics.load(this.#w, COUNT) > 0) break;
         if (!this.#waitOn(this.#notEmpty, end)) throw new Empty();

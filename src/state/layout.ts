@@ -18,12 +18,14 @@ export const C = {
   IDLE_EPOCH: 8, // bumped each time a worker becomes idle
   IDLE_WAITERS: 9, // starters waiting for a worker to become idle
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
-  SPINNERS: 11, // idle workers spinning before they sleep
+  SPINNERS: 11, // (unused)
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
   SPAWNS_ASKED: 14, // workers the pool has asked the supervisor for, not yet spawned
   STDOUT_BROKEN: 15, // 1 once a write to the terminal's stdout failed with EPIPE (the reader is gone)
   TERMINATE_MINE: 16, // 1 + the index of the worker main spawned that the supervisor asks main to stop
+  SPIN_CORES: 17, // the cores this process's running threads may fill; past it a waiter sleeps at once (state/spin.ts)
+  SLEEPING: 18, // threads asleep in a wait now (state/spin.ts)
   SIZE: 20,
 } as const;
 
@@ -54,7 +56,8 @@ export const W = {
   GEN: 5, // bumped each time a new worker takes the slot
   SINK_CELL: 6, // the cell its thread's output goes to (kernel), or -1 for the terminal
   EXITING: 7, // 1 while its thread unwinds from process.exit() (the supervisor stops it if it goes on instead)
-  STRIDE: 8,
+  ASLEEP: 8, // 1 while the worker sleeps waiting for a task: only then does a starter make the wake-up call
+  STRIDE: 9,
 } as const;
 
 export interface SharedBuffers {

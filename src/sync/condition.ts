@@ -30,6 +30,7 @@ import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle
 import { sharedState } from "../state/buffers";
 import { MAX_THREADS, T } from "../state/layout";
 import { mySlot } from "../state/me";
+import { spinUntil } from "../state/spin";
 import { Lock, withAcquired } from "./lock";
 import { RLock } from "./rlock";
 import { checkTimeout, deadline, remaining, secondsLeft, waitWord } from "./wait";
@@ -39,7 +40,6 @@ export const MAX_WAITERS = 1024;
 const LEN = 0;
 /** Words per queued waiter: its wait-word slot, then its thread's slot word when it queued. */
 const ENTRY = 2;
-const SPIN = 4000;
 const ASLEEP = 2;
 
 type AnyLock = Lock | RLock;
@@ -126,7 +126,7 @@ export class Condition {
       const end = deadline(t === null ? null : Math.max(0, t));
       // A notify often comes within microseconds (a producer and a consumer in step): spin a
       // little before sleeping, as the Lock does; a futex sleep and wake-up cost ~10-20 µs.
-      for (let i = 0; i < SPIN && Atomics.load(waiters, me) === 0; i++);
+      spinUntil(() => Atomics.load(waiters, me) !== 0);
       // Say "asleep" (2) before sleeping, so that a notifier makes the wake-up syscall only then.
       if (Atomics.compareExchange(waiters, me, 0, ASLEEP) === 0) {
         while (Atomics.load(waiters, me) === ASLEEP) {

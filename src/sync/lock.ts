@@ -8,10 +8,9 @@
  * spin before sleeping catches a lock that is released within microseconds.
  */
 import { RuntimeError, ValueError, argError, takesNoArguments } from "../errors";
+import { spinUntil } from "../state/spin";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
-
-const SPIN = 2000;
 
 export interface LockState {
   sab: SharedArrayBuffer;
@@ -67,12 +66,7 @@ export class Lock {
     let c = Atomics.compareExchange(w, 0, 0, 1);
     if (c === 0) return true;
     if (!blocking) return false;
-    for (let i = 0; i < SPIN; i++) {
-      if (Atomics.load(w, 0) === 0) {
-        c = Atomics.compareExchange(w, 0, 0, 1);
-        if (c === 0) return true;
-      }
-    }
+    if (spinUntil(() => Atomics.load(w, 0) === 0 && (c = Atomics.compareExchange(w, 0, 0, 1)) === 0)) return true;
     const end = deadline(t);
     // Mark "maybe waiters" before sleeping so that release knows to wake us.
     if (c !== 2) c = Atomics.exchange(w, 0, 2);

@@ -9,6 +9,7 @@
 import { isMainThread } from "worker_threads";
 import { argError, OverflowError, ValueError } from "../errors";
 import { firstWait } from "../state/me";
+import { futexWait } from "../state/spin";
 
 /** Largest timeout accepted, in seconds (as CPython's `threading.TIMEOUT_MAX` on Linux, rounded). */
 export const TIMEOUT_MAX = 9223372036.0;
@@ -41,13 +42,13 @@ export function waitWord(
   timeoutMs = Infinity,
 ): "ok" | "not-equal" | "timed-out" {
   firstWait();
-  if (!isMainThread || hooks.length === 0) return Atomics.wait(arr, index, expected, timeoutMs);
+  if (!isMainThread || hooks.length === 0) return futexWait(arr, index, expected, timeoutMs);
   const end = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
   for (;;) {
     runMainWaitHooks();
     const left = end - performance.now();
     if (left <= 0) return Atomics.load(arr, index) === expected ? "timed-out" : "not-equal";
-    const r = Atomics.wait(arr, index, expected, Math.min(left, SLICE_MS));
+    const r = futexWait(arr, index, expected, Math.min(left, SLICE_MS));
     if (r !== "timed-out") return r;
   }
 }

@@ -10,6 +10,7 @@
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { C, MAX_THREADS, NAME_BYTES, T } from "../state/layout";
+import { spinUntil } from "../state/spin";
 import { waitWord } from "../sync/wait";
 
 const encoder = new TextEncoder();
@@ -90,12 +91,11 @@ export function markYielded(ref: SlotRef): void {
 
 /** How long a new thread runs before its `start()` returns, unless it blocks or ends first: CPython's switch interval. */
 export const SWITCH_MS = 5;
-const SPIN = 20000;
 
 /** Waits while `words[i]` is 0 and the thread in `ref` lives, at most `ms`; spins a little first. */
 function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number): void {
   const state = ref.slot * T.STRIDE + T.STATE;
-  for (let n = 0; n < SPIN; n++) if (Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word) return;
+  if (spinUntil(() => Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word)) return;
   const end = performance.now() + ms;
   while (Atomics.load(words, i) === 0 && Atomics.load(words, state) === ref.word) {
     const left = end - performance.now();

@@ -8,6 +8,7 @@ import { sharedState, isPoolOwner } from "../state/buffers";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
 import { C, T, W } from "../state/layout";
+import { spinUntil } from "../state/spin";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { decodeFromBytes, encodeArgs } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
@@ -221,6 +222,8 @@ export class Thread<A extends unknown[] = unknown[]> {
     }
     const words = sharedState().threads;
     const i = ref.slot * T.STRIDE + T.STATE;
+    // A short thread often ends within microseconds: spin a little before sleeping (state/spin.ts).
+    if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word);
     while (Atomics.load(words, i) === ref.word) {
       const left = remaining(end);
       if (left === 0) return;

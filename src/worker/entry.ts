@@ -3,7 +3,6 @@
  * run it as one thread (run-thread.ts), wait again; exit when idle too long.
  */
 import { readlinkSync } from "fs";
-import { availableParallelism } from "os";
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from "worker_threads";
 // The whole API is loaded in every worker: what threads call, and every handle type they receive.
 import "../index";
@@ -16,7 +15,8 @@ import "../output/terminal";
 import "../output/cell-sink";
 import { finishSlot } from "../thread/registry";
 import { currentTask, type Task } from "../thread/task";
-import { WS, booted, exited, leave, stateOf, waitWhile } from "./lifecycle";
+import { WS, booted, exited, leave, sleepWhile, stateOf, type WorkerState } from "./lifecycle";
+import { spinUntil } from "../state/spin";
 import { trackTimers } from "./leftovers";
 import { installStackMapping } from "../transport/stacks";
 import { reportException, runThread } from "./run-thread";
@@ -88,9 +88,6 @@ function takeTask(): Task | undefined {
   return m?.message as Task | undefined;
 }
 
-const SPIN = 5000;
-const MAX_SPINNERS = Math.max(1, availableParallelism() - 1);
-
 /**
  * Idle too long: exit, unless that would leave fewer than the minimum of
  * workers. Workers that time out together each count themselves as leaving
@@ -108,12 +105,14 @@ function tryLeave(): boolean {
 /** Waits for the next task; returns undefined when this worker should exit (idle too long). */
 function nextTask(): Task | undefined {
   const idleMs = setup.idleSeconds * 1000;
+  const leaves = (state: WorkerState) => () => stateOf(index) !== state;
   for (;;) {
     const state = stateOf(index);
     if (state === WS.RUN) {
-      const task = takeTask();
+      let task = takeTask();
+      // Posted, not yet visible (the starter stores RUN after postMessage): look again shortly.
+      if (!task && !spinUntil(() => (task = takeTask()) !== undefined)) sleepWhile(index, WS.RUN, 1);
       if (task) return task;
-      waitWhile(index, WS.RUN, 1); // posted, not yet visible: look again shortly
       continue;
     }
     if (state === WS.BOOTING) {
@@ -123,20 +122,15 @@ function nextTask(): Task | undefined {
       }
       continue;
     }
+    // A starter has claimed this worker and is posting the task: it comes within microseconds.
     if (state === WS.CLAIMED) {
-      waitWhile(index, WS.CLAIMED, 5);
+      if (!spinUntil(leaves(WS.CLAIMED))) sleepWhile(index, WS.CLAIMED, 5);
       continue;
     }
     if (state !== WS.IDLE) return undefined;
-    // A starter often comes back at once (a loop of start/join): spin briefly before sleeping,
-    // but only while fewer idle workers than cores spin, so that spinning never starves busy threads.
-    if (Atomics.add(s.counters, C.SPINNERS, 1) < MAX_SPINNERS) {
-      let spins = SPIN;
-      while (spins-- > 0 && stateOf(index) === WS.IDLE);
-      Atomics.sub(s.counters, C.SPINNERS, 1);
-      if (spins >= 0) continue;
-    } else Atomics.sub(s.counters, C.SPINNERS, 1);
-    if (waitWhile(index, WS.IDLE, idleMs) === "timed-out" && tryLeave()) return undefined;
+    // A starter often comes back at once (a loop of start/join): spin briefly before sleeping.
+    if (spinUntil(leaves(WS.IDLE))) continue;
+    if (sleepWhile(index, WS.IDLE, idleMs) === "timed-out" && tryLeave()) return undefined;
   }
 }
 

@@ -16,6 +16,7 @@
  */
 import { sharedState } from "../state/buffers";
 import { MAX_WORKERS, W } from "../state/layout";
+import { futexWait } from "../state/spin";
 
 /** Worker states. */
 export const WS = {
@@ -43,9 +44,25 @@ export function isGone(state: WorkerState): boolean {
   return state === WS.FREE || state === WS.EXITED || state === WS.LEFT;
 }
 
-/** Sleeps while worker `index` is in `state`, at most `ms` milliseconds. */
-export function waitWhile(index: number, state: WorkerState, ms: number): "ok" | "not-equal" | "timed-out" {
-  return Atomics.wait(workers(), word(index), state, ms);
+/**
+ * Worker: sleeps while it is in `state`, at most `ms` milliseconds. It says so in W.ASLEEP first, so
+ * that a starter makes the wake-up call only for a worker that sleeps (one that spins sees the new
+ * state by itself): the starter stores the state, then reads ASLEEP; this stores ASLEEP, then the
+ * wait reads the state; so at least one of them sees the other's store.
+ */
+export function sleepWhile(index: number, state: WorkerState, ms: number): "ok" | "not-equal" | "timed-out" {
+  const w = workers();
+  Atomics.store(w, index * W.STRIDE + W.ASLEEP, 1);
+  try {
+    return futexWait(w, word(index), state, ms);
+  } finally {
+    Atomics.store(w, index * W.STRIDE + W.ASLEEP, 0);
+  }
+}
+
+/** Starter: wakes worker `index` if it sleeps (see sleepWhile). */
+function wake(index: number): void {
+  if (Atomics.load(workers(), index * W.STRIDE + W.ASLEEP) === 1) Atomics.notify(workers(), word(index));
 }
 
 /** Supervisor: takes a free slot for a new worker, in BOOTING (a spare) or CLAIMED (for a task). Returns -1 if none. */
@@ -70,13 +87,13 @@ export function claim(index: number): boolean {
 /** Starter: gives back a worker it claimed but will not use (CLAIMED→IDLE). */
 export function giveBack(index: number): void {
   Atomics.store(workers(), word(index), WS.IDLE);
-  Atomics.notify(workers(), word(index));
+  wake(index);
 }
 
 /** Starter: the task is posted on the worker's port; wake the worker to run it (CLAIMED→RUN). */
 export function post(index: number): void {
   Atomics.store(workers(), word(index), WS.RUN);
-  Atomics.notify(workers(), word(index));
+  wake(index);
 }
 
 /** Worker: its thread has ended; it waits for the next task (RUN→IDLE). */

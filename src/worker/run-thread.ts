@@ -112,17 +112,20 @@ export async function runThread(task: Task, index: number): Promise<void> {
   // Let promise callbacks the target queued but did not await run while this is still their thread;
   // timers it left are cancelled below (the thread has ended, as a Python thread ends when run() returns).
   await Promise.resolve();
-  cleanUp(before);
-  clearThreadLocals();
   setCurrentSink(undefined);
   setCurrentThread(undefined);
   setCurrentTask(undefined);
   setMe(undefined);
   setFirstWait(undefined);
   Atomics.store(s.workers, at + W.THREAD_SLOT, -1);
-  // Idle before the joiners wake, so that a thread started right after this one ends finds this worker free.
+  // Idle before the joiners wake, so that a thread started right after this one ends finds this worker
+  // free; the worker takes its next task only once this returns, after the clean-up below. What the
+  // clean-up does (timers cancelled, listeners and globals the thread left removed, its locals
+  // dropped) no other thread can see, so the joiners need not wait for it.
   finished(index);
   Atomics.add(s.counters, C.IDLE_EPOCH, 1);
   if (Atomics.load(s.counters, C.IDLE_WAITERS) > 0) Atomics.notify(s.counters, C.IDLE_EPOCH);
   finishSlot(task.ref);
+  cleanUp(before);
+  clearThreadLocals();
 }

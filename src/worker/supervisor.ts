@@ -12,6 +12,7 @@ import { WS, claim, freed, post, stateOf } from "./lifecycle";
 import type { DirectoryReply, DirectoryRequest } from "../state/directory";
 import type { ToMain, ToSupervisor } from "./messages";
 import { spawnPoolWorker } from "./create";
+import { watchLoad } from "./load";
 
 interface Setup {
   threadlab: { buffers: SharedBuffers; index: number };
@@ -294,3 +295,6 @@ for (let n = 0; n < setup.spawnFirst; n++) {
   spawn(WS.BOOTING);
   Atomics.sub(counters, C.SPAWNS_ASKED, 1);
 }
+
+// How many cores other programs leave to this process: spinning waits stop when there are none.
+watchLoad();

@@ -1,0 +1,65 @@
+/**
+ * The timeline's cost: the tutorial's lock example (1000 threads, each
+ * `numLock.with(() => { num.value += 1 })`, started in a loop and joined)
+ * untraced and inside `timeline()`, rounds alternated, median of each side.
+ * Goal: traced within 2× of untraced. Also shown: the whole `timeline()` call
+ * with building the picture and summary (1000 lanes), and the events recorded.
+ *
+ *   node bench/timeline.js   (npm run bench runs it)
+ */
+"use strict";
+const { Thread, Lock, Value, timeline, lastTimeline } = require("..");
+
+const ROUNDS = 7;
+const THREADS = 1000;
+
+const num = new Value("i", 0);
+const numLock = new Lock();
+function addOne() {
+  numLock.with(() => {
+    num.value += 1;
+  });
+}
+
+function example() {
+  num.value = 0;
+  const t0 = performance.now();
+  const threads = [];
+  for (let i = 0; i < THREADS; i++) {
+    const t = new Thread({ target: addOne });
+    t.start();
+    threads.push(t);
+  }
+  for (const t of threads) t.join();
+  if (num.value !== THREADS) throw new Error(`count is ${num.value}, expected ${THREADS}`);
+  return performance.now() - t0;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+for (let w = 0; w < 3; w++) example();
+const plain = [];
+const traced = [];
+const whole = [];
+let events = 0;
+const tracedRound = () => {
+  const t0 = performance.now();
+  traced.push(timeline(example, { show: false }));
+  whole.push(performance.now() - t0);
+  events = lastTimeline().events.length;
+};
+// Alternated, each side first in every other round.
+for (let r = 0; r < ROUNDS; r++) {
+  if (r % 2) tracedRound();
+  plain.push(example());
+  if (r % 2 === 0) tracedRound();
+}
+const ratio = median(traced) / median(plain);
+const row = (name, ms) => console.log(`${name.padEnd(44)} ${ms.toFixed(1).padStart(8)} ms`);
+console.log(`timeline: the lock example, ${THREADS} threads, median of ${ROUNDS} rounds each`);
+row("untraced", median(plain));
+row("inside timeline()", median(traced));
+row("timeline() with picture and summary", median(whole));
+console.log(`events recorded per traced round: ${events}`);
+console.log(`ratio traced/untraced: ${ratio.toFixed(2)}×  (goal <= 2×) ${ratio <= 2 ? "ok" : "MISSED"}`);
+if (ratio > 2) process.exitCode = 1;

@@ -253,3 +253,14 @@ export function stopTrace(session: number): { events: TraceEvent[]; dropped: num
   events.sort((a, b) => a.t0 - b.t0);
   return { events, dropped: Math.max(0, Atomics.load(w, H.DROPPED)) };
 }
+
+/** @internal For tests: how many events the ring holds now, dropped, and the last session's number. */
+export function traceStats(): { next: number; dropped: number; session: number; active: boolean } {
+  const w = ring();
+  return {
+    next: Atomics.load(w, H.NEXT),
+    dropped: Atomics.load(w, H.DROPPED),
+    session: Atomics.load(w, H.SESSION),
+    active: Atomics.load(w, H.ACTIVE) !== 0,
+  };
+}

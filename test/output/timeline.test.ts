@@ -11,6 +11,7 @@ import { spawnSync } from "child_process";
 import { existsSync, readFileSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { Lane, RecordedTimeline } from "threadlab";
 import { runScript } from "../helpers/run-script";
 
 const TRACE = JSON.stringify(path.join(__dirname, "..", "..", "dist", "src", "state", "trace.js"));
@@ -28,33 +29,8 @@ const report = (extra) => {
 };
 `;
 
-interface Wait {
-  kind: string;
-  id: number;
-  label: string;
-  t0: number;
-  t1: number;
-}
-interface Lane {
-  ident: number;
-  name: string;
-  start: number;
-  end: number;
-  started: boolean;
-  ended: boolean;
-  waits: Wait[];
-  prints: Array<{ t: number; text: string }>;
-}
-interface Recorded {
-  t0: number;
-  t1: number;
-  lanes: Lane[];
-  events: Array<{ type: string; ident: number; text: string; t0: number; t1: number; kind?: string }>;
-  dropped: number;
-  svg: string;
-  text: string;
-  [extra: string]: unknown;
-}
+/** What the script reports: the recorded timeline as JSON, and what else it measured. */
+type Recorded = Pick<RecordedTimeline, "t0" | "t1" | "lanes" | "events" | "dropped" | "svg" | "text"> & Record<string, unknown>;
 
 async function record(body: string): Promise<Recorded> {
   const r = await runScript(header + body, { timeoutMs: 60000 });

@@ -68,7 +68,7 @@ export function buildModel(events: TraceEvent[], t0: number, t1: number, mainIde
 const PALETTE = ["#e4572e", "#29335c", "#f3a712", "#669bbc", "#a8c686", "#8e5572", "#2a9d8f", "#c1121f", "#6d597a", "#bc6c25"];
 const RUN = "#b7e4c7";
 const LANE_H = 22;
-const LEFT = 150;
+const MAX_NAME = 36;
 const WIDTH = 960;
 const TOP = 34;
 
@@ -105,9 +105,10 @@ const FIXED: Record<string, string> = { join: "#7f8c8d", start: "#c8b6ff" };
 /** The SVG picture of `model`. */
 export function drawSvg(model: TimelineModel, title = "threadlab timeline"): string {
   const span = Math.max(model.t1 - model.t0, 1);
+  const shown = (name: string) => (name.length > MAX_NAME ? name.slice(0, MAX_NAME - 1) + "…" : name);
+  const LEFT = Math.round(Math.min(260, Math.max(90, 16 + 6.4 * Math.max(...model.lanes.map((l) => shown(l.name).length)))));
   const plot = WIDTH - LEFT - 20;
   const x = (t: number) => LEFT + ((Math.min(Math.max(t, model.t0), model.t1) - model.t0) / span) * plot;
-  const height = TOP + model.lanes.length * LANE_H + 40;
   const colours = new Map<string, string>();
   const colourOf = (w: LaneWait) => {
     const key = objectKey(w);
@@ -115,6 +116,34 @@ export function drawSvg(model: TimelineModel, title = "threadlab timeline"): str
       colours.set(key, FIXED[key] ?? PALETTE[[...colours.keys()].filter((k) => !FIXED[k]).length % PALETTE.length]);
     return colours.get(key)!;
   };
+  // The key: running, each object's colour, sleep, then output; in rows under the lanes.
+  const key: Array<[string, string]> = [[RUN, "running"]];
+  const seen = new Set<string>();
+  for (const lane of model.lanes) {
+    for (const w of lane.waits) {
+      if (w.kind !== "sleep" && !seen.has(objectKey(w))) {
+        seen.add(objectKey(w));
+        key.push([colourOf(w), keyText(w)]);
+      }
+    }
+  }
+  if (model.lanes.some((l) => l.waits.some((w) => w.kind === "sleep"))) key.push(["url(#sleep)", "sleep"]);
+  key.splice(16);
+  key.push(["", "print (hover for its text)"]);
+  const keyAt: Array<[number, number]> = [];
+  let kx = 10;
+  let row = 0;
+  for (const [, text] of key) {
+    const w = 24 + text.length * 6.2;
+    if (kx + w > WIDTH - 10 && kx > 10) {
+      kx = 10;
+      row += 1;
+    }
+    keyAt.push([kx, row]);
+    kx += w;
+  }
+  const lanesEnd = TOP + model.lanes.length * LANE_H;
+  const height = lanesEnd + 16 + (row + 1) * 18 + (model.dropped > 0 ? 16 : 0);
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="11">`,
@@ -129,7 +158,7 @@ export function drawSvg(model: TimelineModel, title = "threadlab timeline"): str
   for (let t = 0; t <= span / 1000 + 1e-9; t += step) {
     const px = LEFT + ((t * 1000) / span) * plot;
     out.push(
-      `<line x1="${px.toFixed(1)}" y1="${TOP - 4}" x2="${px.toFixed(1)}" y2="${height - 30}"/>` +
+      `<line x1="${px.toFixed(1)}" y1="${TOP - 4}" x2="${px.toFixed(1)}" y2="${lanesEnd}"/>` +
         `<text x="${px.toFixed(1)}" y="${TOP - 8}" text-anchor="middle" stroke="none" fill="#555555">${+t.toFixed(6)} ms</text>`,
     );
   }
@@ -138,7 +167,7 @@ export function drawSvg(model: TimelineModel, title = "threadlab timeline"): str
     const y = TOP + i * LANE_H;
     out.push(`<g class="lane" data-ident="${lane.ident}">`);
     out.push(
-      `<text x="${LEFT - 6}" y="${y + 15}" text-anchor="end" fill="#222222">${escape(lane.name.length > 22 ? lane.name.slice(0, 21) + "…" : lane.name)}<title>${escape(lane.name)}</title></text>`,
+      `<text x="${LEFT - 6}" y="${y + 15}" text-anchor="end" fill="#222222">${escape(shown(lane.name))}<title>${escape(lane.name)}</title></text>`,
     );
     const x0 = x(lane.start);
     const x1 = Math.max(x(lane.end), x0 + 1);
@@ -167,31 +196,16 @@ export function drawSvg(model: TimelineModel, title = "threadlab timeline"): str
     }
     out.push(`</g>`);
   });
-  // The key: each object's colour, then running, sleep and output.
-  let kx = LEFT;
-  const ky = height - 22;
-  const key: Array<[string, string]> = [[RUN, "running"]];
-  const seen = new Set<string>();
-  for (const lane of model.lanes) {
-    for (const w of lane.waits) {
-      if (w.kind !== "sleep" && !seen.has(objectKey(w))) {
-        seen.add(objectKey(w));
-        key.push([colourOf(w), keyText(w)]);
-      }
-    }
-  }
-  if (model.lanes.some((l) => l.waits.some((w) => w.kind === "sleep"))) key.push(["url(#sleep)", "sleep"]);
-  for (const [fill, text] of key.slice(0, 12)) {
-    out.push(
-      `<rect x="${kx}" y="${ky}" width="12" height="12" fill="${fill}"/><text x="${kx + 16}" y="${ky + 10}">${escape(text)}</text>`,
-    );
-    kx += 24 + text.length * 6.2;
-  }
-  out.push(
-    `<line x1="${kx}" y1="${ky}" x2="${kx}" y2="${ky + 12}" stroke="#000000" stroke-width="1.5"/><text x="${kx + 5}" y="${ky + 10}">print (hover for text)</text>`,
-  );
+  key.forEach(([fill, text], i) => {
+    const [kx, krow] = keyAt[i];
+    const ky = lanesEnd + 14 + krow * 18;
+    const mark = fill
+      ? `<rect x="${kx}" y="${ky}" width="12" height="12" fill="${fill}"/>`
+      : `<line x1="${kx + 6}" y1="${ky}" x2="${kx + 6}" y2="${ky + 12}" stroke="#000000" stroke-width="1.5"/>`;
+    out.push(`${mark}<text x="${kx + 16}" y="${ky + 10}">${escape(text)}</text>`);
+  });
   if (model.dropped > 0)
-    out.push(`<text x="${LEFT}" y="${height - 4}" fill="#c1121f">${model.dropped} events dropped (ring full)</text>`);
+    out.push(`<text x="10" y="${height - 4}" fill="#c1121f">${model.dropped} events dropped (ring full)</text>`);
   out.push(`</svg>`);
   return out.join("\n");
 }

@@ -12,6 +12,7 @@
  * microseconds since the epoch (performance.timeOrigin + performance.now()),
  * comparable across workers.
  */
+import { RuntimeError } from "../errors";
 import { sharedState } from "./buffers";
 import { TRACE_BYTES } from "./layout";
 import { myIdent } from "./me";
@@ -217,10 +218,10 @@ export function adoptHandle(handle: { state: unknown; traceIds?: number[] }): vo
   });
 }
 
-/** Starts recording (a new session); returns its number. Throws if one is already recording. */
+/** Starts recording (a new session); returns its number. @throws {RuntimeError} if one is already recording. */
 export function startTrace(): number {
   const w = ring();
-  if (Atomics.load(w, H.ACTIVE) !== 0) throw new Error("a timeline is already recording");
+  if (Atomics.load(w, H.ACTIVE) !== 0) throw new RuntimeError("timeline() is already recording (timelines do not nest)");
   const session = Atomics.add(w, H.SESSION, 1) + 1;
   Atomics.store(w, H.NEXT, 0);
   Atomics.store(w, H.TEXT_NEXT, 0);

@@ -65,7 +65,7 @@ function finish(session: number, t0: number, options: TimelineOptions): void {
  * the kernel into this cell, in a script into an .svg file. Returns what
  * `fn` returns (a promise, for an async `fn`: the timeline ends when it settles).
  *
- * @throws {Error} when a timeline is already recording.
+ * @throws {RuntimeError} when a timeline is already recording (they do not nest).
  */
 export function timeline<R>(fn: () => R, options: TimelineOptions = {}): R {
   if (typeof fn !== "function") throw argError("timeline()", "fn", "a function to run", fn);

@@ -215,6 +215,23 @@ report({ before, afterOff, afterOn, afterAgain, recorded });
     expect(t.lanes).toHaveLength(1);
   });
 
+  test("timelines do not nest: a second timeline() inside one throws RuntimeError, and the first goes on recording", async () => {
+    const t = await record(`
+let inner = "";
+timeline(() => {
+  try {
+    timeline(() => print("never"), { show: false });
+  } catch (e) {
+    inner = e.constructor.name + ": " + e.message;
+  }
+  print("after");
+}, { show: false });
+report({ inner });
+`);
+    expect(t.inner).toBe("RuntimeError: timeline() is already recording (timelines do not nest)");
+    expect(t.events.filter((e) => e.type === "print").map((e) => e.text)).toEqual(["after"]);
+  });
+
   test("an async fn: timeline returns its promise's result; a script writes the picture to the path given and prints it", async () => {
     const file = path.join(os.tmpdir(), `threadlab-timeline-${process.pid}.svg`);
     const r = await runScript(

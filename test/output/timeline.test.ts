@@ -152,10 +152,11 @@ report();
     expect(new Set(condWaits.map((w) => w.label)).size).toBe(1);
   });
 
-  test("a print is a tick on its own thread's lane, its text in the tick's <title>; the SVG is well-formed with one lane per thread", async () => {
+  test("a print (or console.log in a thread) is a tick on its own thread's lane, its text in the tick's <title>; the SVG is well-formed with one lane per thread", async () => {
     const t = await record(`
 function talk(word) {
   print("hello from " + word);
+  console.log("and console.log from " + word);
 }
 timeline(() => {
   const ts = ["one", "two", "three"].map((w) => new Thread({ target: talk, args: [w], name: w }));
@@ -167,7 +168,7 @@ report();
 `);
     for (const w of ["one", "two", "three"]) {
       const l = lane(t, w);
-      expect(l.prints.map((x) => x.text)).toEqual([`hello from ${w}`]);
+      expect(l.prints.map((x) => x.text)).toEqual([`hello from ${w}`, `and console.log from ${w}`]);
       expect(l.prints[0].t).toBeGreaterThanOrEqual(l.start);
       expect(l.prints[0].t).toBeLessThanOrEqual(l.end);
       const group = t.svg.split(`<g class="lane" data-ident="${l.ident}">`)[1].split("</g>")[0];
@@ -181,7 +182,7 @@ report();
     expect(parsed.lanes).toHaveLength(4);
     expect(new Set(parsed.lanes)).toEqual(new Set(t.lanes.map((l) => String(l.ident))));
     expect(t.text).toContain("one: start");
-    expect(t.text).toContain("printed 1 line");
+    expect(t.text).toContain("printed 2 lines");
   });
 
   test("nothing is recorded outside timeline(): threads that print, lock and sleep before and after leave the ring untouched", async () => {

@@ -20,6 +20,7 @@ import {
   OutputRing,
   patchWrite,
   setMainPrint,
+  setMainDisplay,
   setOutputRing,
   setSinkChooser,
   type ImportedName,
@@ -115,6 +116,7 @@ export function wireNotebook(w: NotebookWiring, cwd: string): void {
     patchWrite(process[name], (data) => w.ring.write(w.cell(), stream, typeof data === "string" ? data : decoder.decode(data)));
   }
   setMainPrint((text) => w.ring.write(w.cell(), 0, text));
+  setMainDisplay((bundle) => w.display({ data: bundle }, false));
   try {
     // tslab's `display` API writes through this hook.
     const jupyter = require("tslab/dist/jupyter") as { lastWriteDisplayData: NotebookWiring["display"] };

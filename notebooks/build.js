@@ -7,7 +7,8 @@
  * and what CPython printed is saved after the program's last cell, so that a
  * reader sees both.
  *
- * Usage: node notebooks/build.js [--no-run]   (--no-run: write the notebooks, do not run the kernel)
+ * Usage: node notebooks/build.js [--no-run] [NN-topic.ipynb...]
+ *   --no-run: write the notebooks, do not run the kernel; file names: build only those lessons
  */
 "use strict";
 const fs = require("fs");
@@ -166,7 +167,8 @@ if (require.main === module) {
     if (/^\d\d-.*\.ipynb$/.test(f) && !keep.has(f)) fs.rmSync(path.join(__dirname, f));
   }
   let failed = 0;
-  for (const lesson of lessons) {
+  const only = process.argv.slice(2).filter((a) => a.endsWith(".ipynb"));
+  for (const lesson of lessons.filter((l) => only.length === 0 || only.includes(l.file))) {
     const file = path.join(__dirname, lesson.file);
     fs.writeFileSync(file, JSON.stringify(notebook(lesson, python), null, 1) + "\n");
     if (run) {

@@ -3,7 +3,8 @@
  * tutorial in ../shared/tutorial/ section by section, cell by cell: each
  * step's Python is a piece of the tutorial's program as restored/ has it
  * (the lines its samples lost put back, marked `# restored`), and its
- * TypeScript is the threadlab twin. 08-11 go on past the tutorial.
+ * TypeScript is the threadlab twin. 08-11 go on past the tutorial; 12 draws
+ * threads at work with timeline().
  *
  * A lesson is a title, an intro and parts. A part is either `{ text }` (a
  * markdown cell) or a program: `{ program, tutorial?, cpython?, steps, after? }`.
@@ -526,6 +527,102 @@ The tutorial's introduction has no code: the Python beside this lesson's cells i
             note: "The shortest nap finishes first.",
           },
         ],
+      },
+    ],
+  },
+  {
+    file: "12-seeing-threads.ipynb",
+    title: "Seeing threads: the timeline",
+    intro:
+      "Threads run at the same time, so what a program prints shows only part of what happened. `timeline(fn)` runs `fn` and records what every thread does meanwhile: " +
+      "when each starts and ends, each blocking wait (on which Lock, Condition, Event, Semaphore, Queue, join or sleep, and for how long) and each `print`. " +
+      "Then it draws it: one lane per thread, time across, running as a green bar, each wait shaded by the object waited on (one colour per object), sleeps hatched, " +
+      "and each printed line as a black tick (hover over it to read the line). Below the picture is a text summary. " +
+      "In a script, `timeline()` writes the picture to `timeline.svg` and prints its path. CPython has no timeline: the Python beside each cell is the program without it.",
+    parts: [
+      {
+        text:
+          "## The lock example, drawn\n\n" +
+          "The lesson on locks starts 1000 threads that each add one to `num` while holding `numLock`. Here it is with **20 threads instead of 1000**, so that the picture stays readable " +
+          "(1000 lanes would be 1000 rows). The main thread's lane is on top: it starts the threads one after another, each `start()` waiting (light purple) until the new thread has begun, then joins them (grey). " +
+          "Each thread's `num.value += 1` is over within microseconds, far too quickly for two threads to meet at the lock.",
+      },
+      {
+        program: "timeline-lock",
+        steps: [
+          {
+            python:
+              "import threading\n\nnum = 0\nnum_lock = threading.Lock()\n\n\ndef add_one():\n    global num\n    with num_lock:\n        num += 1\n\n\n" +
+              "threads = []\nfor _ in range(20):\n    t = threading.Thread(target=add_one)\n    t.start()\n    threads.append(t)\n\nfor t in threads:\n    t.join()\n\nprint(num)",
+            ts:
+              'import { Thread, Lock, Value, Condition, print, sleep, timeline } from "threadlab";\n\nconst num = new Value("i", 0);\nconst numLock = new Lock();\n\nfunction addOne() {\n  numLock.with(() => {\n    num.value += 1;\n  });\n}\n\n' +
+              "timeline(() => {\n  const threads: Thread[] = [];\n  for (let i = 0; i < 20; i++) {\n    const t = new Thread({ target: addOne });\n    t.start();\n    threads.push(t);\n  }\n  for (const t of threads) {\n    t.join();\n  }\n  print(num.value);\n});",
+          },
+        ],
+      },
+      {
+        text:
+          "## Holding the lock longer\n\n" +
+          "To see the lock at work, each thread now holds it for 10 ms (a `sleep` inside the with-block, hatched). " +
+          "Each `start()` takes a few milliseconds, about as long as a critical section, so some threads find the lock free and others find it taken: those wait (shaded in the lock's colour) " +
+          "until the thread before them releases it. The critical sections (the sleeps) follow one another like steps and never overlap.",
+      },
+      {
+        program: "timeline-lock-held",
+        steps: [
+          {
+            python:
+              "import threading\nimport time\n\nnum = 0\nnum_lock = threading.Lock()\n\n\ndef add_one_slowly():\n    global num\n    with num_lock:\n        time.sleep(0.01)\n        num += 1\n\n\n" +
+              "threads = []\nfor _ in range(20):\n    t = threading.Thread(target=add_one_slowly)\n    t.start()\n    threads.append(t)\n\nfor t in threads:\n    t.join()\n\nprint(num)",
+            ts:
+              "num.value = 0;\n\nfunction addOneSlowly() {\n  numLock.with(() => {\n    sleep(0.01);\n    num.value += 1;\n  });\n}\n\n" +
+              "timeline(() => {\n  const threads: Thread[] = [];\n  for (let i = 0; i < 20; i++) {\n    const t = new Thread({ target: addOneSlowly });\n    t.start();\n    threads.push(t);\n  }\n  for (const t of threads) {\n    t.join();\n  }\n  print(num.value);\n});",
+          },
+        ],
+      },
+      {
+        text:
+          "## The same without the lock: the race\n\n" +
+          "Without the lock, nothing makes the threads take turns. To give them time to meet, each of the 20 threads adds one 100,000 times. " +
+          "The lanes' green bars overlap: the threads really run at once, on different cores, and updates are lost (the count printed is short of 2,000,000). " +
+          "No thread ever waits: there is nothing to wait on.",
+      },
+      {
+        program: "timeline-race",
+        steps: [
+          {
+            python:
+              "import threading\n\nnum = 0\n\n\ndef add_many():\n    global num\n    for _ in range(100_000):\n        num += 1\n\n\n" +
+              'threads = []\nfor _ in range(20):\n    t = threading.Thread(target=add_many)\n    t.start()\n    threads.append(t)\n\nfor t in threads:\n    t.join()\n\nprint(num, "of", 20 * 100_000)',
+            ts:
+              "num.value = 0;\n\nfunction addMany() {\n  for (let i = 0; i < 100_000; i++) {\n    num.value += 1;\n  }\n}\n\n" +
+              'timeline(() => {\n  const threads: Thread[] = [];\n  for (let i = 0; i < 20; i++) {\n    const t = new Thread({ target: addMany });\n    t.start();\n    threads.push(t);\n  }\n  for (const t of threads) {\n    t.join();\n  }\n  print(num.value, "of", 20 * 100_000);\n});',
+          },
+        ],
+      },
+      {
+        text:
+          "## A producer and a consumer on a Condition\n\n" +
+          "The producer makes an item every 50 ms (its sleeps are hatched) and notifies the Condition; the consumer waits on the Condition (shaded) until an item is there. " +
+          "In the picture each of the consumer's waits ends just after a tick of the producer's `put` line, and the consumer's `got` tick follows.",
+      },
+      {
+        program: "timeline-condition",
+        steps: [
+          {
+            python:
+              'import threading\nimport time\n\ncond = threading.Condition()\nitems = 0\n\n\ndef consumer():\n    global items\n    for i in range(4):\n        with cond:\n            while items == 0:\n                cond.wait()\n            items -= 1\n            print("got", i)\n\n\n' +
+              'def producer():\n    global items\n    for i in range(4):\n        time.sleep(0.05)\n        with cond:\n            items += 1\n            print("put", i)\n            cond.notify()\n\n\n' +
+              'c = threading.Thread(target=consumer, name="consumer")\np = threading.Thread(target=producer, name="producer")\nc.start()\np.start()\nc.join()\np.join()',
+            ts:
+              'const cond = new Condition();\nconst items = new Value("i", 0);\n\nfunction consumer() {\n  for (let i = 0; i < 4; i++) {\n    cond.with(() => {\n      while (items.value === 0) cond.wait();\n      items.value -= 1;\n      print("got", i);\n    });\n  }\n}\n\n' +
+              'function producer() {\n  for (let i = 0; i < 4; i++) {\n    sleep(0.05);\n    cond.with(() => {\n      items.value += 1;\n      print("put", i);\n      cond.notify();\n    });\n  }\n}\n\n' +
+              'timeline(() => {\n  const c = new Thread({ target: consumer, name: "consumer" });\n  const p = new Thread({ target: producer, name: "producer" });\n  c.start();\n  p.start();\n  c.join();\n  p.join();\n});',
+          },
+        ],
+        after:
+          "`timeline()` returns what its function returns, and takes an async function too (the timeline then ends when its promise settles). " +
+          "Recording costs nothing when no timeline is active; while one is, the 1000-thread lock example runs within 2× of its usual time (`node bench/timeline.js`).",
       },
     ],
   },

@@ -11,6 +11,7 @@ export { addMainWaitHook } from "./sync/wait";
 export { setSinkChooser } from "./output/sinks";
 export { cellSink } from "./output/cell-sink";
 export { setMainPrint } from "./output/print";
+export { setMainDisplay } from "./output/display";
 export { patchWrite } from "./output/capture";
 export { createRing, OutputRing } from "./output/ring";
 export { setOutputRing, warm } from "./worker/pool";

@@ -22,6 +22,8 @@ const RULES: Record<string, string[]> = {
   "src/thread": ["src/errors.ts", "src/own-code.ts", "src/state", "src/transport", "src/sync", "src/output", "src/shared"],
   "src/worker": ["src/errors.ts", "src/state", "src/transport", "src/sync", "src/output", "src/shared", "src/thread"],
   "src/futures": ["src/errors.ts", "src/state", "src/transport", "src/sync", "src/shared", "src/thread"],
+  // The timeline draws what the recorder (state/trace.ts) kept; it shows the picture through output/.
+  "src/timeline": ["src/errors.ts", "src/state", "src/sync", "src/output", "src/thread"],
   "src/index.ts": ["*src"],
   "src/host.ts": ["*src"],
   "src/main.ts": ["*src"],

@@ -8,6 +8,9 @@
  * kernel's main thread patches its own streams with `patchWrite` too.
  */
 import type { Sink, Stream } from "./sinks";
+import { tracePrint } from "../state/trace";
+
+const decoder = new TextDecoder();
 
 let current: Sink | undefined;
 let fallback: Sink | undefined;
@@ -44,6 +47,10 @@ export function patchWrite(target: NodeJS.WriteStream, write: (data: string | Ui
 export function installCapture(idle: Sink): void {
   fallback = idle;
   for (const stream of ["stdout", "stderr"] as const satisfies readonly Stream[]) {
-    patchWrite(process[stream], (data) => (current ?? fallback)?.write(stream, data));
+    patchWrite(process[stream], (data) => {
+      // console.log and the streams' write, as the timeline's output ticks (print records its own).
+      tracePrint(typeof data === "string" ? data : decoder.decode(data));
+      (current ?? fallback)?.write(stream, data);
+    });
   }
 }

@@ -6,6 +6,7 @@
 import { inspect } from "util";
 import { currentSink } from "./capture";
 import { writeTerminal } from "./terminal";
+import { tracePrint } from "../state/trace";
 
 let mainWriter: ((text: string) => void) | undefined;
 
@@ -27,6 +28,7 @@ export function show(value: unknown): string {
  */
 export function print(...args: unknown[]): void {
   const text = args.map(show).join(" ") + "\n";
+  tracePrint(text);
   const sink = currentSink();
   if (sink) sink.write("stdout", text);
   else if (mainWriter) mainWriter(text);

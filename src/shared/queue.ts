@@ -28,6 +28,7 @@ import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle
 import { spinUntil } from "../state/spin";
 import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 import { ensureBytes, growableBuffer } from "./growable";
+import { traceWait, waitDone } from "../state/trace";
 
 export { Empty, Full, ShutDown };
 
@@ -311,8 +312,8 @@ export class Queue<T = unknown> {
   #waitOn(cond: Condition, end: number): boolean {
     const left = secondsLeft(end);
     if (left === 0) return false;
-    cond.wait(left);
-    return true;
+    traceWait("Queue", this, this.#data);
+    return waitDone((cond.wait(left), true));
   }
 
   #encode(item: T): Uint8Array {

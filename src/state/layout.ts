@@ -67,7 +67,12 @@ export interface SharedBuffers {
   workers: SharedArrayBuffer;
   /** One wait word per thread slot, plus one for the main thread (index MAX_THREADS): Condition waiters sleep on it. */
   waiters: SharedArrayBuffer;
+  /** The timeline's event ring (state/trace.ts). */
+  trace: SharedArrayBuffer;
 }
+
+/** Bytes of the timeline's event ring: its header, events and text (state/trace.ts lays them out). */
+export const TRACE_BYTES = 8 * 1024 * 1024;
 
 export function createSharedBuffers(): SharedBuffers {
   return {
@@ -76,5 +81,6 @@ export function createSharedBuffers(): SharedBuffers {
     names: new SharedArrayBuffer(MAX_THREADS * NAME_BYTES),
     workers: new SharedArrayBuffer(MAX_WORKERS * W.STRIDE * 4),
     waiters: new SharedArrayBuffer((MAX_THREADS + 1) * 4),
+    trace: new SharedArrayBuffer(TRACE_BYTES),
   };
 }

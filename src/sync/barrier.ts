@@ -14,6 +14,7 @@ import { callerLookup } from "../transport/imports";
 import { Condition, threadWord } from "./condition";
 import { Lock } from "./lock";
 import { checkTimeout } from "./wait";
+import { traceWait, waitDone } from "../state/trace";
 
 // Int32 words, then the default timeout (a Float64 at byte 16, -1: none), then the threads in the
 // barrier now: one (wait-word slot, thread word) pair each, as Condition keeps its waiters, so that a
@@ -171,7 +172,8 @@ export class Barrier {
   }
 
   #wait(timeout: number | null): void {
-    if (!this.#cond.waitFor(() => Atomics.load(this.#w, STATE) !== FILLING, timeout)) {
+    traceWait("Barrier", this, this.#w.buffer as SharedArrayBuffer);
+    if (!waitDone(this.#cond.waitFor(() => Atomics.load(this.#w, STATE) !== FILLING, timeout))) {
       this.#break();
       throw new BrokenBarrierError();
     }

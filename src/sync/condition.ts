@@ -34,6 +34,7 @@ import { spinUntil } from "../state/spin";
 import { Lock, withAcquired } from "./lock";
 import { RLock } from "./rlock";
 import { checkTimeout, deadline, remaining, secondsLeft, waitWord } from "./wait";
+import { traceWait, waitDone } from "../state/trace";
 
 /** How many threads may wait on one Condition at once. */
 export const MAX_WAITERS = 1024;
@@ -120,6 +121,7 @@ export class Condition {
     Atomics.store(this.#q, 1 + len * ENTRY, me);
     Atomics.store(this.#q, 2 + len * ENTRY, word);
     Atomics.store(this.#q, LEN, len + 1);
+    traceWait("Condition", this, this.sab, true);
     const saved = this.#lock instanceof RLock ? this.#lock.releaseSave() : (this.#lock.release(), 0);
     let interrupted: Error | undefined;
     try {
@@ -141,6 +143,7 @@ export class Condition {
       if (this.#lock instanceof RLock) this.#lock.acquireRestore(saved);
       else this.#lock.acquire();
     }
+    waitDone(undefined);
     const notified = Atomics.load(waiters, me) === 1;
     if (!notified) this.#remove(me, word);
     if (interrupted) throw interrupted;

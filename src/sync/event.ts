@@ -7,6 +7,7 @@ import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle
 import { Condition } from "./condition";
 import { Lock } from "./lock";
 import { checkTimeout } from "./wait";
+import { traceWait, waitDone } from "../state/trace";
 
 /** The state for the next `Event` to be built on (a handle's); module-private, so user code cannot pass one. */
 let building: { sab: SharedArrayBuffer; cond: Condition } | undefined;
@@ -51,7 +52,7 @@ export class Event {
     const t = checkTimeout("wait()", timeout, true);
     return this.#cond.with(() => {
       let signaled = Atomics.load(this.#flag, 0) === 1;
-      if (!signaled) signaled = this.#cond.wait(t);
+      if (!signaled) signaled = (traceWait("Event", this, this.#flag.buffer as SharedArrayBuffer), waitDone(this.#cond.wait(t)));
       return signaled;
     });
   }

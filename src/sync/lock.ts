@@ -11,6 +11,7 @@ import { RuntimeError, ValueError, argError, takesNoArguments } from "../errors"
 import { spinUntil } from "../state/spin";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { traceWait, waitDone } from "../state/trace";
 
 export interface LockState {
   sab: SharedArrayBuffer;
@@ -66,17 +67,18 @@ export class Lock {
     let c = Atomics.compareExchange(w, 0, 0, 1);
     if (c === 0) return true;
     if (!blocking) return false;
-    if (spinUntil(() => Atomics.load(w, 0) === 0 && (c = Atomics.compareExchange(w, 0, 0, 1)) === 0)) return true;
+    traceWait("Lock", this, this.state.sab, true);
+    if (spinUntil(() => Atomics.load(w, 0) === 0 && (c = Atomics.compareExchange(w, 0, 0, 1)) === 0)) return waitDone(true);
     const end = deadline(t);
     // Mark "maybe waiters" before sleeping so that release knows to wake us.
     if (c !== 2) c = Atomics.exchange(w, 0, 2);
     while (c !== 0) {
       const left = remaining(end);
-      if (left === 0) return false;
+      if (left === 0) return waitDone(false);
       waitWord(w, 0, 2, left);
       c = Atomics.exchange(w, 0, 2);
     }
-    return true;
+    return waitDone(true);
   }
 
   /**

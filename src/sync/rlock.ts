@@ -7,6 +7,7 @@ import { RuntimeError, takesNoArguments } from "../errors";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { myIdent } from "../state/me";
 import { checkLockArgs, lockOn, withAcquired, type Lock } from "./lock";
+import { traceWait, waitDone } from "../state/trace";
 
 const OWNER = 1;
 const COUNT = 2;
@@ -41,7 +42,8 @@ export class RLock {
       Atomics.add(this.#words, COUNT, 1);
       return true;
     }
-    if (!this.#lock.acquire(blocking, timeout)) return false;
+    traceWait("RLock", this, this.sab);
+    if (!waitDone(this.#lock.acquire(blocking, timeout))) return false;
     Atomics.store(this.#words, OWNER, me);
     Atomics.store(this.#words, COUNT, 1);
     return true;

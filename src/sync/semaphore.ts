@@ -7,6 +7,7 @@ import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle
 import { Condition } from "./condition";
 import { Lock, withAcquired } from "./lock";
 import { checkTimeout, deadline, secondsLeft } from "./wait";
+import { traceWait, waitDone } from "../state/trace";
 
 const VALUE = 0;
 const INITIAL = 1;
@@ -61,7 +62,8 @@ export class Semaphore {
         if (!blocking) return false;
         const left = secondsLeft(end);
         if (left === 0) return false;
-        this.cond.wait(left);
+        traceWait("Semaphore", this, this.words.buffer as SharedArrayBuffer);
+        waitDone(this.cond.wait(left));
       }
       Atomics.sub(this.words, VALUE, 1);
       return true;

@@ -9,6 +9,7 @@ import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
 import { C, T, W } from "../state/layout";
 import { spinUntil } from "../state/spin";
+import { traceWait, waitDone } from "../state/trace";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { decodeFromBytes, encodeArgs } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
@@ -163,10 +164,11 @@ export class Thread<A extends unknown[] = unknown[]> {
     const ref = allocSlot(ident, this.#name, this.#daemon);
     const sink: SinkDescriptor = currentTask()?.sink ?? chooseSink();
     const task: Task = { ref, ident, name: this.#name, daemon: this.#daemon, sink, program, args, hook, self };
+    traceWait("start", this, undefined, true);
     try {
       this.#worker = launcher.launch(task) ?? -1;
     } catch (err) {
-      finishSlot(ref);
+      waitDone(finishSlot(ref));
       throw err;
     }
     this.#started = true;
@@ -174,7 +176,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     this.#ident = ident;
     if (objects.size >= 256) forgetEnded();
     objects.set(ident, this);
-    waitStarted(ref);
+    waitDone(waitStarted(ref));
   }
 
   /**
@@ -224,11 +226,13 @@ export class Thread<A extends unknown[] = unknown[]> {
     const i = ref.slot * T.STRIDE + T.STATE;
     // A short thread often ends within microseconds: spin a little before sleeping (state/spin.ts).
     if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word);
+    traceWait("join", this);
     while (Atomics.load(words, i) === ref.word) {
       const left = remaining(end);
-      if (left === 0) return;
+      if (left === 0) return waitDone(undefined);
       waitWord(words, i, ref.word, left);
     }
+    waitDone(undefined);
     objects.delete(this.#ident!);
     const back = this.#fieldsBack;
     if (back && back.version() > 0) {

@@ -8,6 +8,7 @@ import { deserialize, serialize } from "v8";
 import { DataCloneError } from "../errors";
 import { bufferOfNumber, numberOfBuffer } from "../state/directory";
 import { HANDLE, isShareable, revive, type Handle } from "../state/handle";
+import { adoptHandle, tagHandle } from "../state/trace";
 
 const MARK = "\u0000threadlab.handle";
 
@@ -128,6 +129,7 @@ export function encode(value: unknown, what: string, topIdentity = true): unknow
     const shared = containers.get(v) ?? v; // an original that became a container crosses as the container
     if (isShareable(shared)) {
       const rec = { [MARK]: shared[HANDLE]() };
+      tagHandle(rec[MARK]);
       seen.set(v, rec);
       return rec;
     }
@@ -239,6 +241,7 @@ export function decode(value: unknown, freeze: boolean, what: string, rawTop = f
     if (seen.has(v)) return seen.get(v);
     const mark = (v as Record<string, unknown>)[MARK] as Handle | undefined;
     if (mark) {
+      adoptHandle(mark);
       const obj = revive(mark);
       seen.set(v, obj);
       return obj;

@@ -6,6 +6,7 @@
 import { sharedState } from "../state/buffers";
 import { C, T, W } from "../state/layout";
 import { setFirstWait, setMe } from "../state/me";
+import { traceThread } from "../state/trace";
 import { decode, encodeToBytes } from "../transport/copy";
 import { SharedBlob } from "../shared/blob";
 import { attachFields } from "../shared/objects";
@@ -59,6 +60,7 @@ function sendFieldsBack(self: object, task: Task): void {
 function begin(task: Task): void {
   setFirstWait(() => markYielded(task.ref));
   markStarted(task.ref);
+  traceThread("start", task.ident, task.name);
 }
 
 async function callMaybeAsync(fn: () => unknown): Promise<void> {
@@ -108,6 +110,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
     // process.exit() threw SystemExit to unwind the thread: it ends quietly, as sys.exit() ends a Python thread.
     if (!(err instanceof SystemExit)) await reportException(err, task);
   }
+  traceThread("end", task.ident, task.name);
   clearExiting();
   // Let promise callbacks the target queued but did not await run while this is still their thread;
   // timers it left are cancelled below (the thread has ended, as a Python thread ends when run() returns).

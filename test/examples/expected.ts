@@ -134,6 +134,16 @@ export const expected: Record<string, (out: string) => void> = {
     expect(lines.slice(0, here).filter((l) => l.endsWith("arrived"))).toHaveLength(3);
     expect(lines.slice(here).filter((l) => l.endsWith("goes on"))).toHaveLength(3);
   },
+  // Lesson 12: the timeline's programs print what the same programs print without it.
+  "timeline-lock": (out) => expect(out).toBe("20\n"),
+  "timeline-lock-held": (out) => expect(out).toBe("20\n"),
+  "timeline-race": (out) => {
+    const m = /^(\d+) of 2000000\n$/.exec(out);
+    if (!m) throw new Error(`unexpected output: ${out}`);
+    expect(Number(m[1])).toBeGreaterThan(0);
+    expect(Number(m[1])).toBeLessThanOrEqual(2000000);
+  },
+  "timeline-condition": (out) => expect(out).toBe([0, 1, 2, 3].map((i) => `put ${i}\ngot ${i}\n`).join("")),
   "thread-pool-executor": (out) => {
     expect(out.startsWith("144\n")).toBe(true);
     expect(out).toMatch(/ 0, +1, +4, +9, +16,\s+25, 36, 49, 64, 81\s/);

@@ -1,6 +1,6 @@
 /**
  * The lesson notebooks: one per section of the tutorial (../shared/tutorial/), in its order, then
- * lessons 08-11. Each tutorial program's Python is the tutorial's restored program, cell by cell;
+ * lessons 08-12. Each tutorial program's Python is the tutorial's restored program, cell by cell;
  * its TypeScript keeps the tutorial's names and timings and prints what CPython prints. The
  * committed notebooks are what `node notebooks/build.js` wrote from notebooks/lessons.js, valid
  * nbformat 4.5, saved with their outputs and with CPython's beside them; and every notebook runs
@@ -87,6 +87,7 @@ const FILES = [
   "09-producer-consumer.ipynb",
   "10-semaphore-and-barrier.ipynb",
   "11-thread-pool-executor.ipynb",
+  "12-seeing-threads.ipynb",
 ];
 /** Lessons 02-07 follow the tutorial's six programs, in order. */
 const TUTORIAL = ["1-basics.py", "2-example.py", "3-multiple-threads.py", "4-locks.py", "5-daemon.py", "6-thread-local.py"];
@@ -151,7 +152,7 @@ function checkOutputs(nb: Notebook, lesson: Lesson): void {
 }
 
 describe("lesson notebooks", () => {
-  test("one notebook per section of the tutorial, in its order, then lessons 08-11; each code cell beside the Python it translates", () => {
+  test("one notebook per section of the tutorial, in its order, then lessons 08-12; each code cell beside the Python it translates", () => {
     expect(lessons.map((l) => l.file)).toEqual(FILES);
     expect(
       lessons.flatMap((l) =>
@@ -266,6 +267,27 @@ describe("lesson notebooks", () => {
     // shutdown() stopped the daemon thread, as the end of the Python program does.
     const daemon = read(path.join(NOTEBOOKS, "06-daemon-threads.ipynb")).cells.find((c) => text(c.source) === "shutdown();")!;
     expect(daemon.outputs!.map((o) => text(o.data?.["text/plain"]))).toEqual(["1"]);
+  });
+
+  test("lesson 12 draws each of its programs: one display_data with an SVG of one lane per thread and a text summary", () => {
+    const nb = read(path.join(NOTEBOOKS, "12-seeing-threads.ipynb"));
+    const lanes: Record<string, number> = {
+      "timeline-lock": 21,
+      "timeline-lock-held": 21,
+      "timeline-race": 21,
+      "timeline-condition": 3,
+    };
+    for (const [program, n] of Object.entries(lanes)) {
+      const shown = nb.cells
+        .filter((c) => c.metadata.threadlab?.program === program)
+        .flatMap((c) => c.outputs ?? [])
+        .filter((o) => o.output_type === "display_data");
+      expect(shown).toHaveLength(1);
+      const svg = text(shown[0].data!["image/svg+xml"]);
+      expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>$/);
+      expect(svg.match(/<g class="lane"/g)).toHaveLength(n);
+      expect(text(shown[0].data!["text/plain"])).toMatch(new RegExp(`^timeline: [\\d.]+ ms, ${n} threads\n`));
+    }
   });
 
   (missing ? test.skip : test)("each saved notebook is valid nbformat 4.5", () => {

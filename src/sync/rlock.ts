@@ -6,27 +6,40 @@
 import { RuntimeError, takesNoArguments } from "../errors";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { myIdent } from "../state/me";
-import { checkLockArgs, lockOn, withAcquired, type Lock } from "./lock";
+import { WAIT } from "../state/waits";
+import { checkLockArgs, isOptions, lockOn, syncName, withAcquired, type Lock, type SyncOptions } from "./lock";
 
 const OWNER = 1;
 const COUNT = 2;
 
+interface RLockState {
+  sab: SharedArrayBuffer;
+  name: string;
+}
+
 /** The memory for the next `RLock` to be built on (a handle's); module-private, so user code cannot pass one. */
-let building: SharedArrayBuffer | undefined;
+let building: RLockState | undefined;
 
 export class RLock {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #words: Int32Array;
   readonly #lock: Lock;
 
-  /** @throws {TypeError} "RLock() takes no arguments (1 given)". */
-  constructor(...args: []) {
-    const sab = building;
+  /** The name deadlock reports and dumpThreads() show. */
+  readonly name: string;
+
+  /**
+   * @param options `{ name }`: the name deadlock reports and dumpThreads() show.
+   * @throws {TypeError} "RLock() takes no arguments (1 given)" for anything but one options object.
+   */
+  constructor(...args: [] | [options: SyncOptions]) {
+    const state = building;
     building = undefined;
-    if (args.length > 0) throw takesNoArguments("RLock()", args.length);
-    this.sab = sab ?? new SharedArrayBuffer(12);
+    if (args.length > 0 && !isOptions(args)) throw takesNoArguments("RLock()", args.length);
+    this.sab = state?.sab ?? new SharedArrayBuffer(12);
+    this.name = state?.name ?? syncName("RLock()", "RLock", args[0]);
     this.#words = new Int32Array(this.sab);
-    this.#lock = lockOn({ sab: this.sab, offset: 0 });
+    this.#lock = lockOn({ sab: this.sab, offset: 0, name: this.name, kind: WAIT.RLOCK });
   }
 
   /**
@@ -101,12 +114,12 @@ export class RLock {
 
   /** @internal */
   [HANDLE](): Handle {
-    return { type: "RLock", state: this.sab };
+    return { type: "RLock", state: { sab: this.sab, name: this.name } satisfies RLockState };
   }
 }
 
-registerHandleType("RLock", (sab) => {
-  building = sab as SharedArrayBuffer;
+registerHandleType("RLock", (state) => {
+  building = state as RLockState;
   try {
     return new RLock();
   } finally {

@@ -34,7 +34,7 @@ export type DeadlockPolicy = (typeof POLICIES)[number];
  */
 export function setDeadlockPolicy(policy: DeadlockPolicy): void {
   const n = POLICIES.indexOf(policy);
-  if (n < 0) throw new ValueError(`invalid deadlock policy: ${describe(policy)} (expected 'report' or 'raise')`);
+  if (n < 0) throw new ValueError(`deadlock policy must be 'report' or 'raise', not ${describe(policy)}`);
   Atomics.store(sharedState().counters, C.DEADLOCK_POLICY, n);
 }
 
@@ -158,19 +158,38 @@ export function checkDeadlock(confirmed = false): boolean {
   return false;
 }
 
+const SLICE_MS = 100; // how often a waiter on a lock or a join wakes to look again (a dead holder, a deadlock)
+const FIRST_SLICE_MS = 20; // after which it writes where it waits, for a report another thread makes
+
 /**
- * What a sleeping waiter does about deadlocks: `changed` after it wrote its
- * record or a new holder in it, else after each slice of sleep. Keeps when a
- * cycle through a plain Lock was first seen, to confirm it CONFIRM_MS later.
+ * A wait on a lock or a join, which sleeps in slices: `check(changed)` after
+ * it wrote its record or a new holder in it (`changed`), else after each
+ * slice. It keeps when a cycle through a plain Lock was first seen, to
+ * confirm it CONFIRM_MS later; after the first slice it writes where the
+ * thread waits (a stack costs more than the first sleep, so only then).
  */
-export class DeadlockWatch {
+export class BlockedWait {
   #since = 0;
+  #where = false;
 
   check(changed: boolean): void {
     if (changed) this.#since = checkDeadlock() ? Date.now() : 0;
     else if (this.#since && Date.now() - this.#since >= CONFIRM_MS) {
       this.#since = 0;
       checkDeadlock(true);
+    }
+  }
+
+  /** How long the next slice may sleep, with `left` ms left of the wait. */
+  slice(left: number): number {
+    return Math.min(left, this.#where ? SLICE_MS : FIRST_SLICE_MS);
+  }
+
+  /** After a slice that ended with `result`. */
+  slept(result: string): void {
+    if (result === "timed-out" && !this.#where) {
+      setWaitWhere(whereHere());
+      this.#where = true;
     }
   }
 }

@@ -22,9 +22,8 @@ import { sharedState } from "../state/buffers";
 import { C } from "../state/layout";
 import { codeSlot, myCode } from "../state/me";
 import { spinUntil } from "../state/spin";
-import { DEATH, WAIT, beginWait, codeDeath, endWait, setWaitHolder, setWaitWhere, slotName } from "../state/waits";
-import { whereHere } from "../transport/stacks";
-import { DeadlockWatch } from "./deadlock";
+import { DEATH, WAIT, beginWait, codeDeath, endWait, setWaitHolder, slotName } from "../state/waits";
+import { BlockedWait } from "./deadlock";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 
@@ -80,9 +79,6 @@ export function isOptions(args: unknown[]): args is [SyncOptions] {
     Object.keys(o).every((k) => k === "name")
   );
 }
-
-const SLICE_MS = 100; // how often a sleeping acquirer looks whether the holder died
-const FIRST_SLICE_MS = 20; // after which it writes where it waits (for a deadlock report)
 
 const DIED: Record<number, string> = {
   [DEATH.OUT_OF_MEMORY]: "died (out of memory)",
@@ -153,8 +149,7 @@ export class Lock {
       return true;
     const end = deadline(t);
     let recorded = false;
-    let where = false;
-    const watch = new DeadlockWatch();
+    const blocked = new BlockedWait();
     try {
       for (;;) {
         let c = Atomics.load(w, 0);
@@ -180,15 +175,11 @@ export class Lock {
         if (!recorded) {
           beginWait(this.state.kind ?? WAIT.LOCK, this.name, holder);
           recorded = true;
-          watch.check(true);
-        } else watch.check(setWaitHolder(holder));
+          blocked.check(true);
+        } else blocked.check(setWaitHolder(holder));
         const left = remaining(end);
         if (left === 0) return false;
-        const r = waitWord(w, 0, c, Math.min(left, where ? SLICE_MS : FIRST_SLICE_MS));
-        if (r === "timed-out" && !where) {
-          setWaitWhere(whereHere());
-          where = true;
-        }
+        blocked.slept(waitWord(w, 0, c, blocked.slice(left)));
       }
     } finally {
       if (recorded) endWait();

@@ -10,6 +10,7 @@ import { isMainThread } from "worker_threads";
 import { argError, OverflowError, ValueError } from "../errors";
 import { firstWait } from "../state/me";
 import { futexWait } from "../state/spin";
+import { WAIT, beginWait, endWait } from "../state/waits";
 
 /** Largest timeout accepted, in seconds (as CPython's `threading.TIMEOUT_MAX` on Linux, rounded). */
 export const TIMEOUT_MAX = 9223372036.0;
@@ -103,5 +104,10 @@ export function sleep(seconds: number): void {
   if (Number.isNaN(seconds)) throw new ValueError("Invalid value NaN (not a number)");
   if (seconds < 0) throw new ValueError("sleep length must be non-negative");
   if (seconds > TIMEOUT_MAX) throw new OverflowError("sleep length is too large");
-  waitWord(sleeper, 0, 0, seconds * 1000);
+  beginWait(WAIT.SLEEP, "");
+  try {
+    waitWord(sleeper, 0, 0, seconds * 1000);
+  } finally {
+    endWait();
+  }
 }

@@ -8,7 +8,10 @@ import { sharedState, isPoolOwner } from "../state/buffers";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
 import { C, T, W } from "../state/layout";
+import { threadCode } from "../state/me";
 import { spinUntil } from "../state/spin";
+import { WAIT, beginWait, endWait } from "../state/waits";
+import { BlockedWait } from "../sync/deadlock";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { decodeFromBytes, encodeArgs } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
@@ -19,6 +22,8 @@ import { shareFields, type SharedFields } from "../shared/objects";
 import { aliveSlots, allocSlot, finishSlot, isSlotAlive, waitStarted, writeName, type SlotRef } from "./registry";
 import { currentTask, type Task } from "./task";
 import { excepthookProgram } from "./excepthook";
+// Deadlock reports go to each thread's own output (the cell that started it, in the kernel).
+import "./report";
 
 /** Options of `new Thread(...)`, as the keyword arguments of Python's `threading.Thread`. */
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -224,10 +229,21 @@ export class Thread<A extends unknown[] = unknown[]> {
     const i = ref.slot * T.STRIDE + T.STATE;
     // A short thread often ends within microseconds: spin a little before sleeping (state/spin.ts).
     if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word);
-    while (Atomics.load(words, i) === ref.word) {
-      const left = remaining(end);
-      if (left === 0) return;
-      waitWord(words, i, ref.word, left);
+    if (Atomics.load(words, i) === ref.word) {
+      // Asleep from here: say so in this thread's wait record, and look for a join cycle (sync/deadlock.ts).
+      beginWait(WAIT.JOIN, this.#name, threadCode(ref.slot, ref.word));
+      try {
+        const blocked = new BlockedWait();
+        blocked.check(true);
+        while (Atomics.load(words, i) === ref.word) {
+          const left = remaining(end);
+          if (left === 0) return;
+          blocked.slept(waitWord(words, i, ref.word, blocked.slice(left)));
+          blocked.check(false);
+        }
+      } finally {
+        endWait();
+      }
     }
     objects.delete(this.#ident!);
     const back = this.#fieldsBack;

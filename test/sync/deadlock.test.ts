@@ -225,11 +225,14 @@ function next(lock) {
 }
 `;
 
+  /** Runs `body` after the `next(lock)` helper above. */
+  const afterDeath = (body: string, env?: Record<string, string>) => runScript(header + check + body, { env, timeoutMs: 60000 });
+  /** What next(lock) prints for a lock whose holder `name` died as `how` says. */
+  const told = (name: string, how: string) =>
+    `RuntimeError: lock was held by thread '${name}', which ${how} without releasing it\nusable: true\n`;
+
   test("process.exit() in the holder: the next acquire (Lock and RLock) says so once, then the lock works", async () => {
-    const r = await runScript(
-      header +
-        check +
-        `
+    const r = await afterDeath(`
 const a = new Lock({ name: "a" });
 const r = new RLock({ name: "r" });
 const t = new Thread({ target: () => { a.acquire(); r.acquire(); process.exit(3); }, name: "quitter" });
@@ -237,57 +240,35 @@ t.start();
 t.join();
 next(a);
 next(r);
-`,
-      { timeoutMs: 30000 },
-    );
-    expect(r.stdout).toBe(
-      "RuntimeError: lock was held by thread 'quitter', which called process.exit() without releasing it\nusable: true\n".repeat(
-        2,
-      ),
-    );
+`);
+    expect(r.stdout).toBe(told("quitter", "called process.exit()").repeat(2));
   }, 40000);
 
   test("a waiter already asleep (the main thread) is woken with the error when the holder exits", async () => {
-    const r = await runScript(
-      header +
-        check +
-        `
+    const r = await afterDeath(`
 const a = new Lock({ name: "a" });
 new Thread({ target: () => { a.acquire(); sleep(0.3); process.exit(1); }, name: "leaver" }).start();
 const t0 = Date.now();
 next(a);
 print("woken within a second:", Date.now() - t0 < 1000);
-`,
-      { timeoutMs: 30000 },
-    );
-    expect(r.stdout).toBe(
-      "RuntimeError: lock was held by thread 'leaver', which called process.exit() without releasing it\nusable: true\nwoken within a second: true\n",
-    );
+`);
+    expect(r.stdout).toBe(told("leaver", "called process.exit()") + "woken within a second: true\n");
   }, 40000);
 
   test("a daemon stopped by shutdown() while holding: the next acquirer gets the error", async () => {
-    const r = await runScript(
-      header +
-        check +
-        `
+    const r = await afterDeath(`
 const a = new Lock({ name: "a" });
 new Thread({ target: () => { a.acquire(); sleep(100); }, daemon: true, name: "holder" }).start();
 sleep(0.1);
 print("stopped:", shutdown());
 next(a);
-`,
-      { timeoutMs: 30000 },
-    );
-    expect(r.stdout).toBe(
-      "stopped: 1\nRuntimeError: lock was held by thread 'holder', which was stopped by shutdown() without releasing it\nusable: true\n",
-    );
+`);
+    expect(r.stdout).toBe("stopped: 1\n" + told("holder", "was stopped by shutdown()"));
   }, 40000);
 
   test("a holder that runs out of memory: a thread asleep on the lock is woken with the error", async () => {
-    const r = await runScript(
-      header +
-        check +
-        `
+    const r = await afterDeath(
+      `
 const a = new Lock({ name: "a" });
 function hog() { a.acquire(); const x = []; for (;;) x.push(new Array(1e5).fill(Math.random())); }
 const h = new Thread({ target: hog, name: "hog" });
@@ -298,11 +279,9 @@ w.start();
 h.join();
 w.join();
 `,
-      { env: { THREADLAB_WORKER_MAX_OLD_MB: "64" }, timeoutMs: 60000 },
+      { THREADLAB_WORKER_MAX_OLD_MB: "64" },
     );
-    expect(r.stdout).toBe(
-      "RuntimeError: lock was held by thread 'hog', which died (out of memory) without releasing it\nusable: true\n",
-    );
+    expect(r.stdout).toBe(told("hog", "died (out of memory)"));
     expect(r.stderr).toMatch(/^Exception in thread hog:\nError \[ERR_WORKER_OUT_OF_MEMORY\]/);
   }, 70000);
 });

@@ -63,6 +63,7 @@ export const WR = {
   HOLDER: 2, // for a lock: its holder's thread code; for a join: the joined thread's
   NAME_LEN: 3,
   WHERE_LEN: 4, // bytes of where the thread waits (a stack line), 0 until written
+  TIMED: 5, // 1 when the wait has a timeout: it ends by itself, so it closes no deadlock
   STRIDE: 6,
 } as const;
 

@@ -37,13 +37,14 @@ export interface WaitRecord {
   seq: number;
   kind: number;
   holder: number;
+  timed: boolean;
   name: string;
   since: number;
   where: string;
 }
 
-/** Writes what the calling thread starts waiting for. */
-export function beginWait(kind: number, name: string, holder = 0): void {
+/** Writes what the calling thread starts waiting for (`timed`: the wait has a timeout). */
+export function beginWait(kind: number, name: string, holder = 0, timed = false): void {
   const s = sharedState();
   const slot = mySlot();
   const i = slot * WR.STRIDE;
@@ -53,6 +54,7 @@ export function beginWait(kind: number, name: string, holder = 0): void {
   Atomics.store(s.waits, i + WR.NAME_LEN, bytes.length);
   Atomics.store(s.waits, i + WR.WHERE_LEN, 0);
   Atomics.store(s.waits, i + WR.HOLDER, holder);
+  Atomics.store(s.waits, i + WR.TIMED, timed ? 1 : 0);
   Atomics.store(s.waits, i + WR.KIND, kind);
   Atomics.add(s.waits, i + WR.SEQ, 1);
 }
@@ -96,6 +98,7 @@ export function readWait(slot: number): WaitRecord {
     seq: Atomics.load(s.waits, i + WR.SEQ),
     kind: Atomics.load(s.waits, i + WR.KIND),
     holder: Atomics.load(s.waits, i + WR.HOLDER),
+    timed: Atomics.load(s.waits, i + WR.TIMED) === 1,
     name: decoder.decode(s.waitText.slice(at, at + nameLen)),
     since: s.waitSince[slot],
     where: decoder.decode(s.waitText.slice(at + WAIT_NAME_BYTES, at + WAIT_NAME_BYTES + whereLen)),

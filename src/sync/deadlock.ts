@@ -86,6 +86,7 @@ function findCycle(): WaitRecord[] | undefined {
   for (let n = 0; n < 256; n++) {
     const last = path[path.length - 1];
     if (last.kind !== WAIT.LOCK && last.kind !== WAIT.RLOCK && last.kind !== WAIT.JOIN) return undefined;
+    if (last.timed) return undefined; // it ends by itself, and the cycle with it
     if (last.holder === me) break;
     if (last.holder === 0 || !codeAlive(last.holder)) return undefined;
     const slot = codeSlot(last.holder);

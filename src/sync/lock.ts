@@ -173,7 +173,7 @@ export class Lock {
           );
         }
         if (!recorded) {
-          beginWait(this.state.kind ?? WAIT.LOCK, this.name, holder);
+          beginWait(this.state.kind ?? WAIT.LOCK, this.name, holder, t !== null);
           recorded = true;
           blocked.check(true);
         } else blocked.check(setWaitHolder(holder));

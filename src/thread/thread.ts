@@ -231,7 +231,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word);
     if (Atomics.load(words, i) === ref.word) {
       // Asleep from here: say so in this thread's wait record, and look for a join cycle (sync/deadlock.ts).
-      beginWait(WAIT.JOIN, this.#name, threadCode(ref.slot, ref.word));
+      beginWait(WAIT.JOIN, this.#name, threadCode(ref.slot, ref.word), t !== null);
       try {
         const blocked = new BlockedWait();
         blocked.check(true);

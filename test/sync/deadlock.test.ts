@@ -93,6 +93,27 @@ print("signalled");
     expect(r.stderr).toBe("");
   }, 40000);
 
+  test("a wait with a timeout closes no deadlock: it ends by itself", async () => {
+    const r = await runScript(
+      header +
+        `
+const a = new Lock({ name: "a" });
+const b = new Lock({ name: "b" });
+b.acquire();
+const t = new Thread({ target: () => { a.acquire(); b.acquire(); a.release(); b.release(); } });
+t.start();
+while (!a.locked()) sleep(0.01);
+print("got a:", a.acquire(true, 1));
+b.release();
+t.join();
+print("joined");
+`,
+      { timeoutMs: 30000 },
+    );
+    expect(r.stdout).toBe("got a: false\njoined\n");
+    expect(r.stderr).toBe("");
+  }, 40000);
+
   test("a join cycle through RLocks is reported at once; an RLock its owner takes again is not a deadlock", async () => {
     const r = await runScript(
       header +

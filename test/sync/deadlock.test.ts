@@ -17,6 +17,13 @@ function lineOf(body: string, marker: string): number {
   return n + 1;
 }
 
+/** Runs `body` and expects it to print `stdout` and no report (nothing on stderr). */
+async function expectNoReport(body: string, stdout: string): Promise<void> {
+  const r = await runScript(header + body, { timeoutMs: 30000 });
+  expect(r.stdout).toBe(stdout);
+  expect(r.stderr).toBe("");
+}
+
 describe("deadlock reports", () => {
   test("two threads each holding the lock the other wants: reported once, with names and lines", async () => {
     const body = `
@@ -76,9 +83,8 @@ print("main ends");
   }, 40000);
 
   test("a Lock its holder takes again and another thread releases soon (a signal) is no deadlock", async () => {
-    const r = await runScript(
-      header +
-        `
+    await expectNoReport(
+      `
 const l = new Lock({ name: "signal" });
 l.acquire();
 const t = new Thread({ target: () => { sleep(0.3); l.release(); } });
@@ -87,16 +93,13 @@ l.acquire(); // released by t after 0.3 s, before a cycle through a plain Lock i
 t.join();
 print("signalled");
 `,
-      { timeoutMs: 30000 },
+      "signalled\n",
     );
-    expect(r.stdout).toBe("signalled\n");
-    expect(r.stderr).toBe("");
   }, 40000);
 
   test("a wait with a timeout closes no deadlock: it ends by itself", async () => {
-    const r = await runScript(
-      header +
-        `
+    await expectNoReport(
+      `
 const a = new Lock({ name: "a" });
 const b = new Lock({ name: "b" });
 b.acquire();
@@ -108,10 +111,8 @@ b.release();
 t.join();
 print("joined");
 `,
-      { timeoutMs: 30000 },
+      "got a: false\njoined\n",
     );
-    expect(r.stdout).toBe("got a: false\njoined\n");
-    expect(r.stderr).toBe("");
   }, 40000);
 
   test("a join cycle through RLocks is reported at once; an RLock its owner takes again is not a deadlock", async () => {

@@ -25,7 +25,7 @@ import { spinUntil } from "../state/spin";
 import { DEATH, WAIT, beginWait, codeDeath, endWait, setWaitHolder, slotName } from "../state/waits";
 import { BlockedWait } from "./deadlock";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
-import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { BINDING_NAME, HANDLE, registerHandleType, type Handle } from "../state/handle";
 
 export interface LockState {
   sab: SharedArrayBuffer;
@@ -34,6 +34,8 @@ export interface LockState {
   name?: string;
   /** The kind of object its waits are reported as (WAIT.LOCK, or WAIT.RLOCK for an RLock's). */
   kind?: number;
+  /** Whether `name` is a default one ("Lock#3"), which the name of a variable it travels by replaces. */
+  auto?: boolean;
 }
 
 /** The state for the next `Lock` to be built on (see `lockOn`); module-private, so user code cannot pass one. */
@@ -107,6 +109,7 @@ export class Lock {
       offset: 0,
       name: syncName("Lock()", "Lock", args[0]),
       kind: WAIT.LOCK,
+      auto: args[0]?.name === undefined,
     };
     this.word = new Int32Array(this.state.sab, this.state.offset, 1);
   }
@@ -207,6 +210,13 @@ export class Lock {
    */
   with<R>(fn: () => R): R {
     return withAcquired(this, fn);
+  }
+
+  /** @internal Takes the name of the variable it travels to a thread by, if it has no name of its own. */
+  [BINDING_NAME](name: string): void {
+    if (!this.state.auto) return;
+    this.state.name = name;
+    this.state.auto = false;
   }
 
   /** @internal The code of the thread holding it (state/me.ts), 0 when free. */

@@ -4,7 +4,7 @@
  * with the owner's ident and the count beside the lock word.
  */
 import { RuntimeError, takesNoArguments } from "../errors";
-import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { BINDING_NAME, HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { myIdent } from "../state/me";
 import { WAIT } from "../state/waits";
 import { checkLockArgs, isOptions, lockOn, syncName, withAcquired, type Lock, type SyncOptions } from "./lock";
@@ -15,6 +15,7 @@ const COUNT = 2;
 interface RLockState {
   sab: SharedArrayBuffer;
   name: string;
+  auto?: boolean;
 }
 
 /** The memory for the next `RLock` to be built on (a handle's); module-private, so user code cannot pass one. */
@@ -25,8 +26,7 @@ export class RLock {
   readonly #words: Int32Array;
   readonly #lock: Lock;
 
-  /** The name deadlock reports and dumpThreads() show. */
-  readonly name: string;
+  readonly #state: RLockState;
 
   /**
    * @param options `{ name }`: the name deadlock reports and dumpThreads() show.
@@ -37,9 +37,22 @@ export class RLock {
     building = undefined;
     if (args.length > 0 && !isOptions(args)) throw takesNoArguments("RLock()", args.length);
     this.sab = state?.sab ?? new SharedArrayBuffer(12);
-    this.name = state?.name ?? syncName("RLock()", "RLock", args[0]);
+    this.#state = state ?? { sab: this.sab, name: syncName("RLock()", "RLock", args[0]), auto: args[0]?.name === undefined };
     this.#words = new Int32Array(this.sab);
-    this.#lock = lockOn({ sab: this.sab, offset: 0, name: this.name, kind: WAIT.RLOCK });
+    this.#lock = lockOn({ sab: this.sab, offset: 0, name: this.#state.name, kind: WAIT.RLOCK, auto: this.#state.auto });
+  }
+
+  /** The name deadlock reports and dumpThreads() show. */
+  get name(): string {
+    return this.#state.name;
+  }
+
+  /** @internal Takes the name of the variable it travels to a thread by, if it has no name of its own. */
+  [BINDING_NAME](name: string): void {
+    this.#lock[BINDING_NAME](name);
+    if (!this.#state.auto) return;
+    this.#state.name = name;
+    this.#state.auto = false;
   }
 
   /**
@@ -114,7 +127,7 @@ export class RLock {
 
   /** @internal */
   [HANDLE](): Handle {
-    return { type: "RLock", state: { sab: this.sab, name: this.name } satisfies RLockState };
+    return { type: "RLock", state: { sab: this.sab, name: this.name, auto: this.#state.auto } satisfies RLockState };
   }
 }
 

@@ -234,6 +234,22 @@ print(l.name, m.name, new Lock({ name: "x" }).name, new RLock().name);
   });
 });
 
+test("a Lock without a name is called by the variable it travels to a thread by", async () => {
+  const r = await runScript(
+    header +
+      `
+const lock = new Lock();
+const before = lock.name;
+new Thread({ target: () => { lock.acquire(); lock.acquire(); }, daemon: true, name: "twice" }).start();
+sleep(1.5);
+print(/^Lock#\\d+$/.test(before), lock.name, new Lock({ name: "mine" }).name);
+`,
+    { timeoutMs: 30000 },
+  );
+  expect(r.stdout).toBe("true lock mine\n");
+  expect(r.stderr).toMatch(/^Deadlock: twice waits for Lock 'lock' held by twice\n/);
+}, 40000);
+
 describe("robust locks: a holder that dies does not hang the others", () => {
   const check = `
 function next(lock) {

@@ -10,7 +10,7 @@ import { cellContext } from "./context";
 import { complete, errorOf, inspectAt, interruptAwait, isComplete, runCell } from "./executor";
 import { log } from "./log";
 import type { FromMain, ToMain } from "./messages";
-import { tslabGlobal } from "./notebook";
+import { dumpAsked, tslabGlobal } from "./notebook";
 import type { Message } from "./wire";
 
 export interface Handler {
@@ -161,9 +161,12 @@ export function createHandler(send: (msg: FromMain) => void, interrupt: Int32Arr
           process.exit(m.code ?? 1);
           return;
         case "interrupt":
+          // A second one, while the first did not end the cell: the threads' state, unless a wait
+          // of the main thread has printed it already (notebook.ts).
+          if (m.dump) dumpAsked(interrupt);
           // A cell waiting in a top-level await: the interrupt ends it (a wait or a busy loop is
           // ended by the shared flag or by SIGINT instead).
-          if (interruptAwait()) Atomics.store(interrupt, 0, 0);
+          else if (interruptAwait()) Atomics.store(interrupt, 0, 0);
           return;
         case "request": {
           const { msg, socket } = m;

@@ -133,6 +133,9 @@ const history: Array<[number, number, string, string | null]> = [];
 const SESSION = 1;
 /** The execution count of the last cell (a malformed execute_request is answered with it). */
 let executionCount = 0;
+/** Whether main runs a request now (between its busy and idle), and whether an interrupt came during it. */
+let busy = false;
+let interruptedBusy = false;
 
 /** history_request as IPython answers it: tail, range or search (with unique and n). */
 function historyReply(c: Record<string, unknown>): unknown[] {
@@ -211,6 +214,15 @@ async function answerHere(sock: zmq.Router, msg: Message): Promise<boolean> {
       // The main thread's wait hooks turn this flag into KeyboardInterrupt, and the message ends a
       // top-level await; code that neither waits nor awaits (a busy loop) is stopped by SIGINT,
       // which ends the cell's script (breakOnSigint).
+      // A second interrupt while the first has not ended the cell (it caught KeyboardInterrupt, or
+      // a thread it waits for does not end): main prints dumpThreads() into the cell (flag 2).
+      if (interruptedBusy) {
+        Atomics.store(interrupt, 0, 2);
+        post({ type: "interrupt", dump: true });
+        await reply(sock, msg, "interrupt_reply", { status: "ok" });
+        return true;
+      }
+      interruptedBusy = busy;
       Atomics.store(interrupt, 0, 1);
       post({ type: "interrupt" });
       setTimeout(() => {
@@ -302,6 +314,8 @@ setup.main.on("message", (m: FromMain) => {
       publish(m.msgType, m.content, m.cell === undefined ? undefined : (cells.get(m.cell)?.header ?? m.parent));
       break;
     case "status":
+      busy = m.state === "busy";
+      if (!busy) interruptedBusy = false;
       status(m.state, m.parent);
       break;
     case "reply": {

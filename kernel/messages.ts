@@ -22,7 +22,10 @@ export type ToMain =
   | { type: "request"; socket: "shell" | "control"; msg: Message }
   /** The sockets are closed: exit. */
   | { type: "shutdown" }
-  /** An interrupt_request came (the shared flag is set too): it ends a cell's top-level await. */
-  | { type: "interrupt" }
+  /**
+   * An interrupt_request came (the shared flag is set too): it ends a cell's top-level await; or,
+   * `dump`, a second one while the first has not ended the cell: main prints dumpThreads().
+   */
+  | { type: "interrupt"; dump?: boolean }
   /** The parent died (or the sockets could not be bound): exit now. */
   | { type: "exit-now"; code?: number };

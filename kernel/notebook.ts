@@ -17,6 +17,7 @@ import {
   addResolver,
   addValueResolver,
   cellSink,
+  dumpThreads,
   OutputRing,
   patchWrite,
   setMainPrint,
@@ -93,6 +94,16 @@ export interface NotebookWiring {
   display: (data: { data: unknown; metadata?: unknown; transient?: unknown }, update: boolean) => void;
 }
 
+/**
+ * Whether a second interrupt came while the first had not ended the cell (the I/O thread set the
+ * flag to 2): then every thread's state is printed into the cell, as `py-spy dump` would show it.
+ */
+export function dumpAsked(interrupt: Int32Array): boolean {
+  if (Atomics.compareExchange(interrupt, 0, 2, 0) !== 2) return false;
+  dumpThreads();
+  return true;
+}
+
 /** Connects the library to the notebook; call once, before the first thread starts (and before the pool's warm()). */
 export function wireNotebook(w: NotebookWiring, cwd: string): void {
   setOutputRing(w.ring.sab);
@@ -100,6 +111,7 @@ export function wireNotebook(w: NotebookWiring, cwd: string): void {
   addValueResolver(notebookExports);
   addResolver(notebookNames);
   addMainWaitHook(() => {
+    if (dumpAsked(w.interrupt)) return;
     if (Atomics.compareExchange(w.interrupt, 0, 1, 0) === 1) throw new KeyboardInterrupt("");
   });
   // SIGINT (sent by the I/O thread for an interrupt while a cell busy-loops) ends the cell's

@@ -8,6 +8,7 @@
 export { addResolver, addValueResolver, type Resolver, type Resolved, type Binding } from "./transport/resolve";
 export { parseImports, type ImportedName } from "./transport/imports";
 export { addMainWaitHook } from "./sync/wait";
+export { dumpThreads } from "./thread/report";
 export { setSinkChooser } from "./output/sinks";
 export { cellSink } from "./output/cell-sink";
 export { setMainPrint } from "./output/print";

@@ -22,7 +22,8 @@
  */
 import { DataCloneError, Empty, Full, OverflowError, ShutDown, ValueError, argError, checkOptions, takesAtMost } from "../errors";
 import { Condition } from "../sync/condition";
-import { Lock } from "../sync/lock";
+import { Lock, syncName } from "../sync/lock";
+import { WAIT } from "../state/waits";
 import { checkTimeout, deadline, secondsLeft } from "../sync/wait";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { spinUntil } from "../state/spin";
@@ -67,6 +68,8 @@ export interface QueueOptions {
    * up front; memory is used as the backlog grows. @default 67108864 (64 MiB)
    */
   capacityBytes?: number;
+  /** The name dumpThreads() shows for a thread waiting on it. @default "Queue#N" */
+  name?: string;
 }
 
 interface QueueState {
@@ -134,7 +137,8 @@ export class Queue<T = unknown> {
     } else {
       if (rest.length > 0) throw takesAtMost(where, 2, 2 + rest.length);
       if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) throw argError(where, "maxsize", "a whole number", maxsize);
-      const cap = checkOptions<QueueOptions>(where, options, ["capacityBytes"]).capacityBytes ?? DEFAULT_CAPACITY;
+      const opts = checkOptions<QueueOptions>(where, options, ["capacityBytes", "name"]);
+      const cap = opts.capacityBytes ?? DEFAULT_CAPACITY;
       if (typeof cap !== "number" || !Number.isInteger(cap) || cap < 64)
         throw argError(where, "capacityBytes", "a whole number of at least 64", cap);
       if (cap > MAX_CAPACITY) throw new OverflowError(`${where} capacityBytes ${cap} is too large (at most ${MAX_CAPACITY})`);
@@ -148,10 +152,11 @@ export class Queue<T = unknown> {
       // A priority record takes at least 8 + 1 bytes: the heap never holds more than cap / 9 offsets.
       const heapMax = 4 * (Math.floor(cap / 9) + 1);
       this.#heapBuffer = kind === PRIORITY ? growableBuffer(Math.min(INITIAL_BYTES, heapMax), heapMax) : null;
-      this.#mutex = new Lock();
-      this.#notEmpty = new Condition(this.#mutex);
-      this.#notFull = new Condition(this.#mutex);
-      this.#allDone = new Condition(this.#mutex);
+      const name = syncName(where, new.target.name, { name: opts.name });
+      this.#mutex = new Lock({ name: `${name}.mutex` });
+      this.#notEmpty = new Condition(this.#mutex, { name }).labelled(WAIT.QUEUE_GET, name);
+      this.#notFull = new Condition(this.#mutex, { name }).labelled(WAIT.QUEUE_PUT, name);
+      this.#allDone = new Condition(this.#mutex, { name }).labelled(WAIT.CONDITION, `${name}.join()`);
     }
     this.#maxsize = new Float64Array(this.#w.buffer, MAXSIZE_AT, 1)[0];
     this.#kind = Atomics.load(this.#w, KIND);

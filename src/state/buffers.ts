@@ -13,6 +13,9 @@ export interface SharedViews {
   names: Uint8Array;
   workers: Int32Array;
   waiters: Int32Array;
+  waits: Int32Array;
+  waitText: Uint8Array;
+  waitSince: Float64Array;
 }
 
 let views: SharedViews | undefined;
@@ -36,6 +39,9 @@ export function sharedState(): SharedViews {
     names: new Uint8Array(buffers.names),
     workers: new Int32Array(buffers.workers),
     waiters: new Int32Array(buffers.waiters),
+    waits: new Int32Array(buffers.waits),
+    waitText: new Uint8Array(buffers.waitText),
+    waitSince: new Float64Array(buffers.waitSince),
   };
   if (!workerSetup) {
     Atomics.store(views.counters, C.NEXT_IDENT, 1);

@@ -8,6 +8,12 @@ import { DataCloneError } from "../errors";
 /** Method a threadlab object implements to describe itself for another thread. */
 export const HANDLE = Symbol.for("threadlab.handle");
 
+/**
+ * Optional method of a threadlab object: told the name of the variable it travels to a thread
+ * by (transport/resolve.ts), it may take it as its name if it was given none (a Lock: for reports).
+ */
+export const BINDING_NAME = Symbol.for("threadlab.bindingName");
+
 export interface Handle {
   type: string;
   state: unknown;

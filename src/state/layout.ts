@@ -26,7 +26,10 @@ export const C = {
   TERMINATE_MINE: 16, // 1 + the index of the worker main spawned that the supervisor asks main to stop
   SPIN_CORES: 17, // the cores this process's running threads may fill; past it a waiter sleeps at once (state/spin.ts)
   SLEEPING: 18, // threads asleep in a wait now (state/spin.ts)
-  SIZE: 20,
+  DEADLOCK_POLICY: 19, // 0 report a deadlock and keep waiting, 1 raise in the wait that closes it (sync/deadlock.ts)
+  LAST_DEADLOCK: 20, // a hash of the last deadlock reported, so that each is reported once
+  NEXT_SYNC_NUMBER: 21, // the N of the default names of Locks and others ("Lock#N")
+  SIZE: 24,
 } as const;
 
 export const MAX_THREADS = 4096;
@@ -41,8 +44,32 @@ export const T = {
   WORKER: 4, // index of the worker running it, -1 before it is placed
   STARTED: 5, // 1 once the thread has begun running its function (start() waits for it, as CPython's)
   YIELDED: 6, // 1 once the thread first blocks (or ends): start() waits for that too, up to SWITCH_MS
+  DEATH: 7, // how the thread ended, when not by returning: a DEATH value, written before its slot is finished
   STRIDE: 8,
 } as const;
+
+/** How a thread ended when it did not return (T.DEATH): what the next acquirer of a lock it held is told. */
+export const DEATH = { NONE: 0, OUT_OF_MEMORY: 1, EXIT: 2, SHUTDOWN: 3 } as const;
+
+/**
+ * Words of one wait record (Int32), `WR.STRIDE` words each, one per thread slot
+ * plus the main thread's (index MAX_THREADS): what the thread blocks on now
+ * (state/waits.ts). The object's name and where the thread waits are text in
+ * `waitText`, since when in `waitSince`.
+ */
+export const WR = {
+  SEQ: 0, // bumped each time the record changes: a reader sees whether it read one wait throughout
+  KIND: 1, // a WAIT kind, 0 while the thread runs
+  HOLDER: 2, // for a lock: its holder's thread code; for a join: the joined thread's
+  NAME_LEN: 3,
+  WHERE_LEN: 4, // bytes of where the thread waits (a stack line), 0 until written
+  TIMED: 5, // 1 when the wait has a timeout: it ends by itself, so it closes no deadlock
+  STRIDE: 6,
+} as const;
+
+export const WAIT_NAME_BYTES = 128;
+export const WAIT_WHERE_BYTES = 1024;
+export const WAIT_TEXT_BYTES = WAIT_NAME_BYTES + WAIT_WHERE_BYTES;
 
 export const MAX_WORKERS = 4096;
 
@@ -69,6 +96,10 @@ export interface SharedBuffers {
   waiters: SharedArrayBuffer;
   /** The timeline's event ring (state/trace.ts). */
   trace: SharedArrayBuffer;
+  /** The wait records (WR), their text and since when (Float64, Date.now()). */
+  waits: SharedArrayBuffer;
+  waitText: SharedArrayBuffer;
+  waitSince: SharedArrayBuffer;
 }
 
 /** Bytes of the timeline's event ring: its header, events and text (state/trace.ts lays them out). */
@@ -82,5 +113,8 @@ export function createSharedBuffers(): SharedBuffers {
     workers: new SharedArrayBuffer(MAX_WORKERS * W.STRIDE * 4),
     waiters: new SharedArrayBuffer((MAX_THREADS + 1) * 4),
     trace: new SharedArrayBuffer(TRACE_BYTES),
+    waits: new SharedArrayBuffer((MAX_THREADS + 1) * WR.STRIDE * 4),
+    waitText: new SharedArrayBuffer((MAX_THREADS + 1) * WAIT_TEXT_BYTES),
+    waitSince: new SharedArrayBuffer((MAX_THREADS + 1) * 8),
   };
 }

@@ -12,7 +12,8 @@ import { rebuildSync } from "../transport/rebuild";
 import { buildProgram, refuseDetachedMethod, type Program } from "../transport/resolve";
 import { callerLookup } from "../transport/imports";
 import { Condition, threadWord } from "./condition";
-import { Lock } from "./lock";
+import { WAIT } from "../state/waits";
+import { Lock, syncName } from "./lock";
 import { checkTimeout } from "./wait";
 import { traceWait, waitDone } from "../state/trace";
 
@@ -76,7 +77,8 @@ export class Barrier {
     this.#timeout = new Float64Array(sab, TIMEOUT_AT, 1);
     Atomics.store(this.#w, PARTIES, parties);
     this.#timeout[0] = t === null ? -1 : Math.max(0, t); // written once, before any other thread sees it
-    this.#cond = new Condition(new Lock());
+    const name = syncName("Barrier()", "Barrier", undefined);
+    this.#cond = new Condition(new Lock({ name: `${name}.lock` }), { name }).labelled(WAIT.BARRIER, name);
     this.#action = action ?? null;
     const caller = callerLookup();
     this.#program = action ? buildProgram(action, "the action of a Barrier", caller) : null;

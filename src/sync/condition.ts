@@ -30,8 +30,9 @@ import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle
 import { sharedState } from "../state/buffers";
 import { MAX_THREADS, T } from "../state/layout";
 import { mySlot } from "../state/me";
+import { WAIT, beginWait, endWait } from "../state/waits";
 import { spinUntil } from "../state/spin";
-import { Lock, withAcquired } from "./lock";
+import { Lock, isOptions, syncName, withAcquired, type SyncOptions } from "./lock";
 import { RLock } from "./rlock";
 import { checkTimeout, deadline, remaining, secondsLeft, waitWord } from "./wait";
 import { traceWait, waitDone } from "../state/trace";
@@ -63,28 +64,49 @@ function isOwned(lock: AnyLock): boolean {
   return true;
 }
 
-/** The queue memory for the next `Condition` to be built on (a handle's); module-private, so user code cannot pass one. */
-let building: SharedArrayBuffer | undefined;
+/** What a Condition's waits are reported as: its own kind and name, or those of the object built on it (an Event...). */
+interface Label {
+  kind: number;
+  name: string;
+}
+
+/** The state for the next `Condition` to be built on (a handle's); module-private, so user code cannot pass one. */
+let building: { sab: SharedArrayBuffer; label: Label } | undefined;
 
 export class Condition {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #q: Int32Array;
   readonly #lock: AnyLock;
+  #label: Label;
 
   /**
    * @param lock the lock to use: a `Lock` or an `RLock`. @default a new RLock, as in Python
+   * @param options `{ name }`: the name dumpThreads() shows for a thread waiting on it.
    * @throws {TypeError} for anything else, or more arguments.
    */
-  constructor(lock?: AnyLock | null, ...rest: []) {
-    const sab = building;
+  constructor(lock?: AnyLock | null, ...rest: [] | [options: SyncOptions]) {
+    const state = building;
     building = undefined;
-    if (rest.length > 0) throw takesAtMost("Condition()", 1, 1 + rest.length);
+    const sab = state?.sab;
+    if (rest.length > 0 && !isOptions(rest)) throw takesAtMost("Condition()", 1, 1 + rest.length);
+    this.#label = state?.label ?? { kind: WAIT.CONDITION, name: syncName("Condition()", "Condition", rest[0]) };
     if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
       throw argError("Condition()", "lock", "a Lock or an RLock", lock);
     }
     this.#lock = lock ?? new RLock();
     this.sab = sab ?? new SharedArrayBuffer((MAX_WAITERS * ENTRY + 1) * 4);
     this.#q = new Int32Array(this.sab);
+  }
+
+  /** @internal Reports waits on it as waits on the object built on it (an Event, a Semaphore, a Queue...). */
+  labelled(kind: number, name: string): this {
+    this.#label = { kind, name };
+    return this;
+  }
+
+  /** The name dumpThreads() shows for a thread waiting on it. */
+  get name(): string {
+    return this.#label.name;
   }
 
   /** Acquires the underlying lock (same arguments as its `acquire`). */
@@ -131,10 +153,15 @@ export class Condition {
       spinUntil(() => Atomics.load(waiters, me) !== 0);
       // Say "asleep" (2) before sleeping, so that a notifier makes the wake-up syscall only then.
       if (Atomics.compareExchange(waiters, me, 0, ASLEEP) === 0) {
-        while (Atomics.load(waiters, me) === ASLEEP) {
-          const left = remaining(end);
-          if (left === 0) break;
-          waitWord(waiters, me, ASLEEP, left);
+        beginWait(this.#label.kind, this.#label.name);
+        try {
+          while (Atomics.load(waiters, me) === ASLEEP) {
+            const left = remaining(end);
+            if (left === 0) break;
+            waitWord(waiters, me, ASLEEP, left);
+          }
+        } finally {
+          endWait();
         }
       }
     } catch (err) {
@@ -241,14 +268,14 @@ export class Condition {
 
   /** @internal */
   [HANDLE](): Handle {
-    return { type: "Condition", state: { sab: this.sab, lock: this.#lock[HANDLE]() } };
+    return { type: "Condition", state: { sab: this.sab, lock: this.#lock[HANDLE](), label: this.#label } };
   }
 }
 
 registerHandleType("Condition", (s) => {
-  const { sab, lock } = s as { sab: SharedArrayBuffer; lock: Handle };
+  const { sab, lock, label } = s as { sab: SharedArrayBuffer; lock: Handle; label: Label };
   const theLock = revive(lock) as AnyLock;
-  building = sab;
+  building = { sab, label };
   try {
     return new Condition(theLock);
   } finally {

@@ -5,7 +5,8 @@
 import { takesNoArguments } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { Condition } from "./condition";
-import { Lock } from "./lock";
+import { WAIT } from "../state/waits";
+import { Lock, isOptions, syncName, type SyncOptions } from "./lock";
 import { checkTimeout } from "./wait";
 import { traceWait, waitDone } from "../state/trace";
 
@@ -16,13 +17,25 @@ export class Event {
   readonly #flag: Int32Array;
   readonly #cond: Condition;
 
-  /** @throws {TypeError} "Event() takes no arguments (1 given)". */
-  constructor(...args: []) {
+  /**
+   * @param options `{ name }`: the name dumpThreads() shows for a thread waiting on it.
+   * @throws {TypeError} "Event() takes no arguments (1 given)" for anything but one options object.
+   */
+  constructor(...args: [] | [options: SyncOptions]) {
     const state = building;
     building = undefined;
-    if (args.length > 0) throw takesNoArguments("Event()", args.length);
+    if (args.length > 0 && !isOptions(args)) throw takesNoArguments("Event()", args.length);
     this.#flag = new Int32Array(state?.sab ?? new SharedArrayBuffer(4));
-    this.#cond = state?.cond ?? new Condition(new Lock());
+    if (state) this.#cond = state.cond;
+    else {
+      const name = syncName("Event()", "Event", args[0]);
+      this.#cond = new Condition(new Lock({ name: `${name}.lock` })).labelled(WAIT.EVENT, name);
+    }
+  }
+
+  /** The name dumpThreads() shows for a thread waiting on it. */
+  get name(): string {
+    return this.#cond.name;
   }
 
   /** Whether the flag is set. */

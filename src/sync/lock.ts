@@ -1,21 +1,42 @@
 /**
  * `Lock`: a futex-style mutex on one shared Int32 word.
  *
- * States: 0 unlocked, 1 locked with no waiters, 2 locked and maybe waiters.
- * This is mutex 3 of Ulrich Drepper's "Futexes Are Tricky": acquire takes
- * 0→1 with one CAS when free; otherwise it marks the word 2 and sleeps on it;
- * release swaps in 0 and wakes one sleeper only if the word was 2. A short
- * spin before sleeping catches a lock that is released within microseconds.
+ * The word is 0 when unlocked; locked, it holds the holder's thread code
+ * (state/me.ts: its slot and the slot's generation) shifted left by 2, bit 0
+ * set, and bit 1 when there may be waiters. This is mutex 3 of Ulrich
+ * Drepper's "Futexes Are Tricky" with the holder in the word: acquire takes
+ * 0→holder with one CAS when free; otherwise it sets the waiters bit and
+ * sleeps on the word; release swaps in 0 and wakes one sleeper only if the
+ * bit was set. A short spin before sleeping catches a lock that is released
+ * within microseconds. So any thread can tell who holds a lock, at no cost to
+ * the fast path.
+ *
+ * A thread about to sleep writes its wait record (state/waits.ts) and looks
+ * for a deadlock (sync/deadlock.ts). It sleeps in slices, and after each it
+ * looks whether the holder died without releasing (out of memory,
+ * process.exit(), stopped by shutdown()): then one acquirer frees the lock and
+ * raises RuntimeError, and the lock is usable again.
  */
-import { RuntimeError, ValueError, argError, takesNoArguments } from "../errors";
+import { RuntimeError, ValueError, argError, checkOptions, takesNoArguments } from "../errors";
+import { sharedState } from "../state/buffers";
+import { C } from "../state/layout";
+import { codeSlot, myCode } from "../state/me";
 import { spinUntil } from "../state/spin";
+import { DEATH, WAIT, beginWait, codeDeath, endWait, setWaitHolder, slotName } from "../state/waits";
+import { BlockedWait } from "./deadlock";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
-import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { BINDING_NAME, HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { traceWait, waitDone } from "../state/trace";
 
 export interface LockState {
   sab: SharedArrayBuffer;
   offset: number; // byte offset of the word
+  /** Its name in reports and dumpThreads(); the owner's (an RLock's) for a lock inside another object. */
+  name?: string;
+  /** The kind of object its waits are reported as (WAIT.LOCK, or WAIT.RLOCK for an RLock's). */
+  kind?: number;
+  /** Whether `name` is a default one ("Lock#3"), which the name of a variable it travels by replaces. */
+  auto?: boolean;
 }
 
 /** The state for the next `Lock` to be built on (see `lockOn`); module-private, so user code cannot pass one. */
@@ -31,6 +52,43 @@ export function lockOn(state: LockState): Lock {
   }
 }
 
+/** Options of Lock, RLock, Condition, Semaphore and Event. */
+export interface SyncOptions {
+  /** The name reports and dumpThreads() show. @default the kind and a number, e.g. "Lock#3" */
+  name?: string;
+}
+
+/**
+ * @internal The name an object gets: the option's, checked, or "Kind#N" with N counted per process.
+ * @throws {TypeError} when `name` is not a string.
+ */
+export function syncName(where: string, kind: string, options: SyncOptions | undefined): string {
+  const { name } = checkOptions<SyncOptions>(where, options, ["name"]);
+  if (name !== undefined && typeof name !== "string") throw argError(where, "name", "a string", name);
+  return name ?? `${kind}#${Atomics.add(sharedState().counters, C.NEXT_SYNC_NUMBER, 1) + 1}`;
+}
+
+/**
+ * Whether `args` is one options object (`new Lock({ name })`) rather than a
+ * positional argument: a plain object with no key but `name`.
+ */
+export function isOptions(args: unknown[]): args is [SyncOptions] {
+  const o = args[0];
+  return (
+    args.length === 1 &&
+    typeof o === "object" &&
+    o !== null &&
+    Object.getPrototypeOf(o) === Object.prototype &&
+    Object.keys(o).every((k) => k === "name")
+  );
+}
+
+const DIED: Record<number, string> = {
+  [DEATH.OUT_OF_MEMORY]: "died (out of memory)",
+  [DEATH.EXIT]: "called process.exit()",
+  [DEATH.SHUTDOWN]: "was stopped by shutdown()",
+};
+
 /**
  * A primitive lock, as Python's `threading.Lock`: not owned by any thread,
  * so any thread may release it.
@@ -39,13 +97,27 @@ export class Lock {
   /** @internal */ readonly word: Int32Array;
   /** @internal */ readonly state: LockState;
 
-  /** @throws {TypeError} "Lock() takes no arguments (1 given)". */
-  constructor(...args: []) {
+  /**
+   * @param options `{ name }`: the name deadlock reports and dumpThreads() show.
+   * @throws {TypeError} "Lock() takes no arguments (1 given)" for anything but one options object.
+   */
+  constructor(...args: [] | [options: SyncOptions]) {
     const state = building;
     building = undefined;
-    if (args.length > 0) throw takesNoArguments("Lock()", args.length);
-    this.state = state ?? { sab: new SharedArrayBuffer(4), offset: 0 };
+    if (args.length > 0 && !isOptions(args)) throw takesNoArguments("Lock()", args.length);
+    this.state = state ?? {
+      sab: new SharedArrayBuffer(4),
+      offset: 0,
+      name: syncName("Lock()", "Lock", args[0]),
+      kind: WAIT.LOCK,
+      auto: args[0]?.name === undefined,
+    };
     this.word = new Int32Array(this.state.sab, this.state.offset, 1);
+  }
+
+  /** The name deadlock reports and dumpThreads() show. */
+  get name(): string {
+    return this.state.name ?? "Lock";
   }
 
   /**
@@ -64,21 +136,60 @@ export class Lock {
   acquire(blocking = true, timeout: number = -1): boolean {
     const t = checkLockArgs("acquire()", blocking, timeout);
     const w = this.word;
-    let c = Atomics.compareExchange(w, 0, 0, 1);
-    if (c === 0) return true;
+    const me = (myCode() << 2) | 1;
+    if (Atomics.compareExchange(w, 0, 0, me) === 0) return true;
     if (!blocking) return false;
+    return this.#wait(me, t);
+  }
+
+  /** The slow path: spin, then sleep in slices until the lock is free (or the time is up). */
+  #wait(me: number, t: number | null): boolean {
+    const w = this.word;
     traceWait("Lock", this, this.state.sab, true);
-    if (spinUntil(() => Atomics.load(w, 0) === 0 && (c = Atomics.compareExchange(w, 0, 0, 1)) === 0)) return waitDone(true);
+    // A lock its holder takes again comes free only if another thread releases it: no spin.
+    if (
+      Atomics.load(w, 0) >>> 2 !== me >>> 2 &&
+      spinUntil(() => Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me) === 0)
+    )
+      return waitDone(true);
     const end = deadline(t);
-    // Mark "maybe waiters" before sleeping so that release knows to wake us.
-    if (c !== 2) c = Atomics.exchange(w, 0, 2);
-    while (c !== 0) {
-      const left = remaining(end);
-      if (left === 0) return waitDone(false);
-      waitWord(w, 0, 2, left);
-      c = Atomics.exchange(w, 0, 2);
+    let recorded = false;
+    const blocked = new BlockedWait();
+    try {
+      for (;;) {
+        let c = Atomics.load(w, 0);
+        if (c === 0) {
+          // Taken after sleeping: keep the waiters bit, others may sleep still.
+          if (Atomics.compareExchange(w, 0, 0, me | 2) === 0) return waitDone(true);
+          continue;
+        }
+        if (!(c & 2)) {
+          // Mark "maybe waiters" before sleeping so that release knows to wake us.
+          if (Atomics.compareExchange(w, 0, c, c | 2) !== c) continue;
+          c |= 2;
+        }
+        const holder = c >>> 2;
+        const death = codeDeath(holder);
+        if (death !== DEATH.NONE) {
+          if (Atomics.compareExchange(w, 0, c, 0) !== c) continue;
+          Atomics.notify(w, 0, 1);
+          waitDone(false);
+          throw new RuntimeError(
+            `lock was held by thread '${slotName(codeSlot(holder))}', which ${DIED[death]} without releasing it`,
+          );
+        }
+        if (!recorded) {
+          beginWait(this.state.kind ?? WAIT.LOCK, this.name, holder, t !== null);
+          recorded = true;
+          blocked.check(true);
+        } else blocked.check(setWaitHolder(holder));
+        const left = remaining(end);
+        if (left === 0) return waitDone(false);
+        blocked.slept(waitWord(w, 0, c, blocked.slice(left)));
+      }
+    } finally {
+      if (recorded) endWait();
     }
-    return waitDone(true);
   }
 
   /**
@@ -88,7 +199,7 @@ export class Lock {
   release(): void {
     const prev = Atomics.exchange(this.word, 0, 0);
     if (prev === 0) throw new RuntimeError("release unlocked lock");
-    if (prev === 2) Atomics.notify(this.word, 0, 1);
+    if (prev & 2) Atomics.notify(this.word, 0, 1);
   }
 
   /** Whether the lock is held by some thread now. */
@@ -102,6 +213,18 @@ export class Lock {
    */
   with<R>(fn: () => R): R {
     return withAcquired(this, fn);
+  }
+
+  /** @internal Takes the name of the variable it travels to a thread by, if it has no name of its own. */
+  [BINDING_NAME](name: string): void {
+    if (!this.state.auto) return;
+    this.state.name = name;
+    this.state.auto = false;
+  }
+
+  /** @internal The code of the thread holding it (state/me.ts), 0 when free. */
+  holder(): number {
+    return Atomics.load(this.word, 0) >>> 2;
   }
 
   toString(): string {

@@ -4,30 +4,56 @@
  * with the owner's ident and the count beside the lock word.
  */
 import { RuntimeError, takesNoArguments } from "../errors";
-import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { BINDING_NAME, HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { myIdent } from "../state/me";
-import { checkLockArgs, lockOn, withAcquired, type Lock } from "./lock";
 import { traceWait, waitDone } from "../state/trace";
+import { WAIT } from "../state/waits";
+import { checkLockArgs, isOptions, lockOn, syncName, withAcquired, type Lock, type SyncOptions } from "./lock";
 
 const OWNER = 1;
 const COUNT = 2;
 
+interface RLockState {
+  sab: SharedArrayBuffer;
+  name: string;
+  auto?: boolean;
+}
+
 /** The memory for the next `RLock` to be built on (a handle's); module-private, so user code cannot pass one. */
-let building: SharedArrayBuffer | undefined;
+let building: RLockState | undefined;
 
 export class RLock {
   /** @internal */ readonly sab: SharedArrayBuffer;
   readonly #words: Int32Array;
   readonly #lock: Lock;
 
-  /** @throws {TypeError} "RLock() takes no arguments (1 given)". */
-  constructor(...args: []) {
-    const sab = building;
+  readonly #state: RLockState;
+
+  /**
+   * @param options `{ name }`: the name deadlock reports and dumpThreads() show.
+   * @throws {TypeError} "RLock() takes no arguments (1 given)" for anything but one options object.
+   */
+  constructor(...args: [] | [options: SyncOptions]) {
+    const state = building;
     building = undefined;
-    if (args.length > 0) throw takesNoArguments("RLock()", args.length);
-    this.sab = sab ?? new SharedArrayBuffer(12);
+    if (args.length > 0 && !isOptions(args)) throw takesNoArguments("RLock()", args.length);
+    this.sab = state?.sab ?? new SharedArrayBuffer(12);
+    this.#state = state ?? { sab: this.sab, name: syncName("RLock()", "RLock", args[0]), auto: args[0]?.name === undefined };
     this.#words = new Int32Array(this.sab);
-    this.#lock = lockOn({ sab: this.sab, offset: 0 });
+    this.#lock = lockOn({ sab: this.sab, offset: 0, name: this.#state.name, kind: WAIT.RLOCK, auto: this.#state.auto });
+  }
+
+  /** The name deadlock reports and dumpThreads() show. */
+  get name(): string {
+    return this.#state.name;
+  }
+
+  /** @internal Takes the name of the variable it travels to a thread by, if it has no name of its own. */
+  [BINDING_NAME](name: string): void {
+    this.#lock[BINDING_NAME](name);
+    if (!this.#state.auto) return;
+    this.#state.name = name;
+    this.#state.auto = false;
   }
 
   /**
@@ -103,12 +129,12 @@ export class RLock {
 
   /** @internal */
   [HANDLE](): Handle {
-    return { type: "RLock", state: this.sab };
+    return { type: "RLock", state: { sab: this.sab, name: this.name, auto: this.#state.auto } satisfies RLockState };
   }
 }
 
-registerHandleType("RLock", (sab) => {
-  building = sab as SharedArrayBuffer;
+registerHandleType("RLock", (state) => {
+  building = state as RLockState;
   try {
     return new RLock();
   } finally {

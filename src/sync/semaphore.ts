@@ -5,7 +5,8 @@
 import { MAX_COUNT, OverflowError, ValueError, argError, checkCount, takesAtMost } from "../errors";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
 import { Condition } from "./condition";
-import { Lock, withAcquired } from "./lock";
+import { WAIT } from "../state/waits";
+import { Lock, isOptions, syncName, withAcquired, type SyncOptions } from "./lock";
 import { checkTimeout, deadline, secondsLeft } from "./wait";
 import { traceWait, waitDone } from "../state/trace";
 
@@ -26,10 +27,11 @@ export class Semaphore {
 
   /**
    * @param value the initial count. @default 1
+   * @param options `{ name }`: the name dumpThreads() shows for a thread waiting on it.
    * @throws {ValueError} "semaphore initial value must be >= 0".
    * @throws {TypeError} when `value` is not a whole number; {OverflowError} above 2**31 - 1.
    */
-  constructor(value = 1, ...rest: []) {
+  constructor(value = 1, ...rest: [] | [options: SyncOptions]) {
     const state = building;
     building = undefined;
     if (state) {
@@ -38,13 +40,19 @@ export class Semaphore {
       return;
     }
     const where = `${new.target.name}()`;
-    if (rest.length > 0) throw takesAtMost(where, 1, 1 + rest.length);
+    if (rest.length > 0 && !isOptions(rest)) throw takesAtMost(where, 1, 1 + rest.length);
     checkCount(where, "value", value);
     if (value < 0) throw new ValueError("semaphore initial value must be >= 0");
     this.words = new Int32Array(new SharedArrayBuffer(8));
     Atomics.store(this.words, VALUE, value);
     Atomics.store(this.words, INITIAL, value);
-    this.cond = new Condition(new Lock());
+    const name = syncName(where, new.target.name, rest[0]);
+    this.cond = new Condition(new Lock({ name: `${name}.lock` })).labelled(WAIT.SEMAPHORE, name);
+  }
+
+  /** The name dumpThreads() shows for a thread waiting on it. */
+  get name(): string {
+    return this.cond.name;
   }
 
   /**

@@ -11,6 +11,7 @@ import { argError, OverflowError, ValueError } from "../errors";
 import { firstWait } from "../state/me";
 import { futexWait } from "../state/spin";
 import { traceBlocked, traceWait, waitDone } from "../state/trace";
+import { WAIT, beginWait, endWait } from "../state/waits";
 
 /** Largest timeout accepted, in seconds (as CPython's `threading.TIMEOUT_MAX` on Linux, rounded). */
 export const TIMEOUT_MAX = 9223372036.0;
@@ -106,5 +107,10 @@ export function sleep(seconds: number): void {
   if (seconds < 0) throw new ValueError("sleep length must be non-negative");
   if (seconds > TIMEOUT_MAX) throw new OverflowError("sleep length is too large");
   traceWait("sleep", null, undefined, true);
-  waitDone(waitWord(sleeper, 0, 0, seconds * 1000));
+  beginWait(WAIT.SLEEP, "");
+  try {
+    waitDone(waitWord(sleeper, 0, 0, seconds * 1000));
+  } finally {
+    endWait();
+  }
 }

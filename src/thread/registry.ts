@@ -38,6 +38,7 @@ export function allocSlot(ident: number, name: string, daemon: boolean): SlotRef
     Atomics.store(s.threads, i + T.WORKER, -1);
     Atomics.store(s.threads, i + T.STARTED, 0);
     Atomics.store(s.threads, i + T.YIELDED, 0);
+    Atomics.store(s.threads, i + T.DEATH, 0);
     writeName(slot, name);
     Atomics.add(s.counters, C.ALIVE_THREADS, 1);
     if (!daemon) Atomics.add(s.counters, C.NON_DAEMON_ALIVE, 1);

@@ -8,8 +8,11 @@ import { sharedState, isPoolOwner } from "../state/buffers";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
 import { C, T, W } from "../state/layout";
+import { threadCode } from "../state/me";
 import { spinUntil } from "../state/spin";
 import { traceWait, waitDone } from "../state/trace";
+import { WAIT, beginWait, endWait } from "../state/waits";
+import { BlockedWait } from "../sync/deadlock";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { decodeFromBytes, encodeArgs } from "../transport/copy";
 import { callerLookup } from "../transport/imports";
@@ -20,6 +23,8 @@ import { shareFields, type SharedFields } from "../shared/objects";
 import { aliveSlots, allocSlot, finishSlot, isSlotAlive, waitStarted, writeName, type SlotRef } from "./registry";
 import { currentTask, type Task } from "./task";
 import { excepthookProgram } from "./excepthook";
+// Deadlock reports go to each thread's own output (the cell that started it, in the kernel).
+import "./report";
 
 /** Options of `new Thread(...)`, as the keyword arguments of Python's `threading.Thread`. */
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -227,10 +232,21 @@ export class Thread<A extends unknown[] = unknown[]> {
     // A short thread often ends within microseconds: spin a little before sleeping (state/spin.ts).
     if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word);
     traceWait("join", this);
-    while (Atomics.load(words, i) === ref.word) {
-      const left = remaining(end);
-      if (left === 0) return waitDone(undefined);
-      waitWord(words, i, ref.word, left);
+    if (Atomics.load(words, i) === ref.word) {
+      // Asleep from here: say so in this thread's wait record, and look for a join cycle (sync/deadlock.ts).
+      beginWait(WAIT.JOIN, this.#name, threadCode(ref.slot, ref.word), t !== null);
+      try {
+        const blocked = new BlockedWait();
+        blocked.check(true);
+        while (Atomics.load(words, i) === ref.word) {
+          const left = remaining(end);
+          if (left === 0) return waitDone(undefined);
+          blocked.slept(waitWord(words, i, ref.word, blocked.slice(left)));
+          blocked.check(false);
+        }
+      } finally {
+        endWait();
+      }
     }
     waitDone(undefined);
     objects.delete(this.#ident!);

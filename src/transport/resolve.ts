@@ -19,7 +19,7 @@
  * assignment to an outer variable, which a thread's copy could never carry back.
  */
 import { DataCloneError, NameError } from "../errors";
-import { isShareable } from "../state/handle";
+import { BINDING_NAME, isShareable } from "../state/handle";
 import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "./api";
 import { encode } from "./copy";
 import { boundParts, isBound } from "./inspector";
@@ -251,7 +251,11 @@ export function buildProgram(
       return { kind: "source", name, expr, origin, aliases: aliases.length ? aliases : undefined };
     }
     if (value === apiObject()) return { kind: "api", name };
-    if (isShareable(value)) return { kind: "handle", name, value: encode(value, name) };
+    if (isShareable(value)) {
+      // A Lock without a name of its own is called by its variable's in reports from now on.
+      (value as { [BINDING_NAME]?: (n: string) => void })[BINDING_NAME]?.(name);
+      return { kind: "handle", name, value: encode(value, name) };
+    }
     const request = moduleRequestOf(value);
     if (request) return moduleBinding(name, request);
     // An import the compiler wrapped (`__importStar(require("path"))`), or an ES module namespace.

@@ -8,6 +8,7 @@
  */
 import type { Origin } from "./scripts";
 import { originalPosition, type DecodedMap } from "./source-map";
+import { isInternalFrame } from "../own-code";
 
 /** Where one function's text starts in a program, and where it came from. */
 export interface Segment {
@@ -105,4 +106,20 @@ export function installStackMapping(): void {
     const text = previous ? previous(err, frames) : defaultPrepare(err, frames);
     return typeof text === "string" ? mapStack(text) : text;
   };
+}
+
+/**
+ * Where the calling code is, as the first frame of the user's code in the
+ * stack now (mapped to their file or cell): `fn (file:line:column)`.
+ */
+export function whereHere(): string {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 40;
+  const stack = new Error().stack ?? "";
+  Error.stackTraceLimit = limit;
+  const line = stack
+    .split("\n")
+    .slice(1)
+    .find((l) => !isInternalFrame(l) && !l.includes("(<anonymous>)") && !l.includes("(native)"));
+  return line ? mapStack(line.trim().replace(/^at /, "")) : "<unknown>";
 }

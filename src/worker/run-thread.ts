@@ -4,9 +4,10 @@
  * the excepthook, and reset everything the thread touched before the next.
  */
 import { sharedState } from "../state/buffers";
-import { C, T, W } from "../state/layout";
+import { C, DEATH, T, W } from "../state/layout";
 import { setFirstWait, setMe } from "../state/me";
 import { traceThread } from "../state/trace";
+import { setDeath } from "../state/waits";
 import { decode, encodeToBytes } from "../transport/copy";
 import { SharedBlob } from "../shared/blob";
 import { attachFields } from "../shared/objects";
@@ -74,7 +75,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
   const at = index * W.STRIDE;
   const before = listenerSnapshot();
   setCurrentTask(task);
-  setMe({ ident: task.ident, slot: task.ref.slot });
+  setMe({ ident: task.ident, slot: task.ref.slot, word: task.ref.word });
   const i = task.ref.slot * T.STRIDE;
   Atomics.store(s.threads, i + T.WORKER, index);
   Atomics.notify(s.threads, i + T.WORKER);
@@ -109,6 +110,8 @@ export async function runThread(task: Task, index: number): Promise<void> {
   } catch (err) {
     // process.exit() threw SystemExit to unwind the thread: it ends quietly, as sys.exit() ends a Python thread.
     if (!(err instanceof SystemExit)) await reportException(err, task);
+    // A lock it still holds was not released: its next acquirer is told the thread called process.exit().
+    else setDeath(task.ref.slot, DEATH.EXIT);
   }
   traceThread("end", task.ident, task.name);
   clearExiting();

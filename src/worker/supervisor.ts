@@ -5,7 +5,7 @@
  * ended at once and wakes its joiners, even while the main thread blocks.
  */
 import { parentPort, Worker, workerData, type MessagePort } from "worker_threads";
-import { C, MAX_WORKERS, W, type SharedBuffers } from "../state/layout";
+import { C, DEATH, MAX_WORKERS, T, W, type SharedBuffers } from "../state/layout";
 import type { SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
 import { WS, claim, freed, post, stateOf } from "./lifecycle";
@@ -55,6 +55,9 @@ const later = {
 };
 const buffers = setup.threadlab.buffers;
 const workers = new Int32Array(buffers.workers);
+const threads = new Int32Array(buffers.threads);
+/** Workers stopped because their thread caught the SystemExit of process.exit() and went on. */
+const exitStopped = new Set<number>();
 const counters = new Int32Array(buffers.counters);
 const reply = new Int32Array(setup.reply);
 const pool = new Map<number, Worker>();
@@ -196,6 +199,7 @@ function watchExit(index: number, worker: Worker | undefined, word: number): voi
     } catch {
       /* its output is gone: stop it all the same */
     }
+    exitStopped.add(index);
     if (worker) void worker.terminate();
     else terminateMine(index);
   }, later.EXIT_GRACE_MS);
@@ -229,6 +233,17 @@ function onExit(index: number, worker: Worker | undefined): void {
     // A thread that called process.exit() has already ended itself, quietly, as
     // sys.exit() does in Python; one that died (out of memory) is reported here.
     const err = deaths.get(index);
+    // How it died, for the next acquirer of a lock it held (sync/lock.ts), before its slot is finished.
+    if (later.registry.isSlotAlive(ref)) {
+      const death = exitStopped.has(index)
+        ? DEATH.EXIT
+        : stopping?.pending.has(index)
+          ? DEATH.SHUTDOWN
+          : err
+            ? DEATH.OUT_OF_MEMORY
+            : DEATH.NONE;
+      if (death !== DEATH.NONE) Atomics.store(threads, slot * T.STRIDE + T.DEATH, death);
+    }
     if (err && later.registry.isSlotAlive(ref)) {
       const name = later.registry.aliveSlots().find((t) => t.slot === slot)?.name ?? "<unknown>";
       // The thread's own cell in the kernel (the worker noted it), else the terminal.
@@ -240,6 +255,7 @@ function onExit(index: number, worker: Worker | undefined): void {
   // A worker terminated in the middle of a write still holds the output lock: free it.
   later.outputLock.releaseIfHeldBy(later.outputLock.holderIdOfWorker(index));
   deaths.delete(index);
+  exitStopped.delete(index);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
   Atomics.sub(counters, C.WORKERS_ALIVE, 1);
   freed(index);

@@ -2,9 +2,12 @@
  * The kernel details a user coming from ipykernel notices (issue 13), on a
  * real kernel over raw ZeroMQ frames: errors as IPython shows them, output
  * and errors of main-thread callbacks in the cell that started them, inspect
- * inside a call's parentheses, `exit`/`quit`, and no Out for an assignment.
+ * inside a call's parentheses, `exit`/`quit`, and no Out for an assignment;
+ * and issue 14's: a deadlock reported in the threads' cell, a second
+ * interrupt that prints every thread's state into the cell.
  */
 import { RawKernel } from "./raw-kernel";
+import type { Message } from "../../kernel/wire";
 
 const ESC = "\x1b";
 const plain = (s: string) => s.replace(new RegExp(String.raw`\u001b\[[0-9;]*m`, "g"), "");
@@ -18,6 +21,16 @@ describe("one kernel", () => {
   afterAll(() => k?.stop());
 
   const errorOf = (id: string) => k.of(id, "error")[0].content as { ename: string; evalue: string; traceback: string[] };
+
+  /** Starts running `code` in a cell and waits until it runs; `replied` is its execute_reply. */
+  async function startCell(code: string): Promise<{ id: string; replied: Promise<Message> }> {
+    const frames = k.frames("execute_request", { code, silent: false, store_history: true });
+    const replied = k.sendAndWait(frames, "shell", 30000);
+    const id = JSON.parse(frames[2].toString()).msg_id as string;
+    await k.until(() => k.of(id, "execute_input").length > 0, 10000, "the cell to start");
+    await new Promise((r) => setTimeout(r, 500));
+    return { id, replied };
+  }
 
   test("a runtime error: IPython's traceback, outermost frame first, on the cell's own lines, coloured, nothing internal", async () => {
     const { id, reply } = await k.execute(`function fail() {\n  throw new TypeError("x");\n}\nfail();`);
@@ -83,11 +96,7 @@ describe("one kernel", () => {
       "let a5 = 5;",
       "let a6 = 6;",
     ].join("\n");
-    const frames = k.frames("execute_request", { code, silent: false, store_history: true });
-    const replied = k.sendAndWait(frames, "shell", 30000);
-    const id = JSON.parse(frames[2].toString()).msg_id as string;
-    await k.until(() => k.of(id, "execute_input").length > 0, 10000, "the cell to start");
-    await new Promise((r) => setTimeout(r, 500));
+    const { id, replied } = await startCell(code);
     await k.request("interrupt_request", {}, "control");
     expect((await replied).content.ename).toBe("KeyboardInterrupt");
     await k.idle(id);
@@ -170,6 +179,63 @@ describe("one kernel", () => {
     const c = await k.execute(`d.daemon`);
     expect(k.of(c.id, "execute_result")[0].content.data).toEqual({ "text/plain": "true" });
   });
+
+  test("a deadlock between two threads is reported on the stderr of their cell", async () => {
+    const { id } = await k.execute(
+      [
+        `import { Lock } from "threadlab";`,
+        `const a = new Lock({ name: "a" });`,
+        `const b = new Lock({ name: "b" });`,
+        `function worker() {`,
+        `  a.acquire();`,
+        `  while (!b.locked()) sleep(0.01);`,
+        `  sleep(0.2);`,
+        `  b.acquire();`,
+        `}`,
+        `function other() {`,
+        `  b.acquire();`,
+        `  while (!a.locked()) sleep(0.01);`,
+        `  a.acquire();`,
+        `}`,
+        `new Thread({ target: worker, daemon: true, name: "w1" }).start();`,
+        `new Thread({ target: other, daemon: true, name: "w2" }).start();`,
+        `sleep(1.5);`,
+      ].join("\n"),
+    );
+    const lines = k.text(id, "stderr").trimEnd().split("\n");
+    expect(lines[0]).toBe("Deadlock: w1 waits for Lock 'b' held by w2, which waits for Lock 'a' held by w1");
+    expect(lines[1]).toMatch(/^ {2}w1 waits at worker \(.*:8:\d+\)$/);
+    expect(lines[2]).toMatch(/^ {2}w2 waits at other \(.*:13:\d+\)$/);
+    expect(lines).toHaveLength(3);
+  }, 40000);
+
+  test("a second interrupt while the first has not ended the cell prints every thread's state into it", async () => {
+    const { id, replied } = await startCell(
+      [
+        `import { Lock } from "threadlab";`,
+        `const held = new Lock({ name: "held" });`,
+        `held.acquire();`,
+        `new Thread({ target: () => held.acquire(), daemon: true, name: "stuck" }).start();`,
+        `try {`,
+        `  sleep(30);`,
+        `} catch (e) {`,
+        `  print("caught", String(e));`,
+        `}`,
+        `sleep(2);`,
+        `print("after");`,
+      ].join("\n"),
+    );
+    await k.request("interrupt_request", {}, "control");
+    await k.until(() => k.text(id).includes("caught"), 10000, "the first interrupt");
+    await k.request("interrupt_request", {}, "control");
+    expect((await replied).content.status).toBe("ok");
+    await k.idle(id);
+    const out = k.text(id);
+    expect(out).toMatch(/^caught KeyboardInterrupt\nThreads \(\d+ alive\):\n/);
+    expect(out).toMatch(/\nThread \d+ "MainThread": running \(calling dumpThreads\(\)\)\n/);
+    expect(out).toMatch(/\nThread \d+ "stuck" \(daemon\): waiting for Lock 'held' held by MainThread for \d+\.\d s\n/);
+    expect(out).toMatch(/\nafter\n$/);
+  }, 40000);
 
   test("exit and quit end the kernel as in IPython (ask_exit payload, then exit), unless a cell defined the name", async () => {
     const shadow = await k.execute(`const quit = "my quit";\nquit`);

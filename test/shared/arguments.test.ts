@@ -69,13 +69,13 @@ describe("argument checks of the shared data and the queues", () => {
     expect(() => new SharedList([], { capacityBytes: 2 ** 40 })).toThrow(OverflowError);
     expect(() => new Queue(0, null as never)).toThrow(TypeError);
     expect(() => new Queue(0, null as never)).toThrow(
-      "Queue() expected `options` to be an object such as { capacityBytes }, got `null` (null)",
+      "Queue() expected `options` to be an object such as { capacityBytes, name }, got `null` (null)",
     );
     expect(() => new Queue(0, { capacityBytes: 2 ** 31 })).toThrow(
       "Queue() capacityBytes 2147483648 is too large (at most 1073741823)",
     );
     expect(() => new SimpleQueue(5 as never)).toThrow(
-      "SimpleQueue() expected `options` to be an object such as { capacityBytes }",
+      "SimpleQueue() expected `options` to be an object such as { capacityBytes, name }",
     );
   });
 

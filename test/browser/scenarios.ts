@@ -285,7 +285,8 @@ export function frontEndSuite(kind: FrontEndKind, title: string): void {
       await ui.restart();
       const next = await ui.addCell('import { print } from "threadlab";\nprint("after the restart:", 6 * 7);');
       await ui.run(next);
-      const after = await ui.waitForCell(next, (v) => v.text !== "", "to run in the new kernel", 60000);
+      // Its output may show before its reply sets the prompt (the prompt is "*" until then).
+      const after = await ui.waitForCell(next, (v) => v.text !== "" && v.prompt !== "*", "to run in the new kernel", 60000);
       expect(after.text.trim()).toBe("after the restart: 42");
       expect(after.prompt).toBe("1"); // a fresh kernel counts from 1
       await ui.waitForKernelIdle();

@@ -140,12 +140,18 @@ describe("the tutorial's scripts", () => {
 
   for (const [file, program] of Object.entries(EXAMPLES_PROGRAMS)) {
     test(`${file} prints what the lesson's program prints (${program})`, async () => {
-      const r = await run(file);
-      expectCleanExit(r);
-      try {
-        expected[program](r.stdout);
-      } catch (err) {
-        throw new Error(`${(err as Error).message}\n${dump(r)}`);
+      // The race shows only where the threads' loops overlap; on a machine so loaded that the 8 threads
+      // ran one after another no update was lost, so it gets three runs to show one lost.
+      for (let attempt = 1; ; attempt++) {
+        const r = await run(file);
+        expectCleanExit(r);
+        try {
+          expected[program](r.stdout);
+          return;
+        } catch (err) {
+          if (program === "race" && attempt < 3 && r.stdout === "8000000 of 8000000\n") continue;
+          throw new Error(`${(err as Error).message}\n${dump(r)}`);
+        }
       }
     });
   }

@@ -146,12 +146,8 @@ export class Lock {
   #wait(me: number, t: number | null): boolean {
     const w = this.word;
     traceWait("Lock", this, this.state.sab, true);
-    // A lock its holder takes again comes free only if another thread releases it: no spin.
-    if (
-      Atomics.load(w, 0) >>> 2 !== me >>> 2 &&
-      spinUntil(() => Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me) === 0)
-    )
-      return waitDone(true);
+    // A lock its holder takes again spins too: it is often a signal another thread is about to release.
+    if (spinUntil(() => Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me) === 0)) return waitDone(true);
     const end = deadline(t);
     let recorded = false;
     const blocked = new BlockedWait();

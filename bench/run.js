@@ -18,6 +18,7 @@ const fs = require("fs");
 const { spawnSync } = require("child_process");
 const { Worker } = require("worker_threads");
 const { Thread, Lock, Value, SharedArray } = require("..");
+const { num, startLockExample } = require("./lock-example");
 
 const PYTHON = "/usr/bin/python3";
 const HAVE_PYTHON = fs.existsSync(PYTHON);
@@ -395,29 +396,13 @@ function benchClosure() {
 
 // ---- 2. the tutorial's 1000-thread lock example --------------------------------------------
 
-// The tutorial's lock example as lesson 05 writes it: module-level names the thread's function uses.
-const num = new Value("i", 0);
-const numLock = new Lock();
-function addOne() {
-  numLock.with(() => {
-    num.value += 1;
-  });
-}
-
 function benchLock1000() {
   const c = CFG.lock1000;
   const cpu = [];
   const round = (r) => {
-    num.value = 0;
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const threads = [];
-    for (let i = 0; i < c.threads; i++) {
-      const t = new Thread({ target: addOne });
-      t.start();
-      threads.push(t);
-    }
-    joinAll(threads, "1000-thread lock example");
+    joinAll(startLockExample(c.threads), "1000-thread lock example");
     const ms = performance.now() - t0;
     const used = process.cpuUsage(c0);
     if (r !== "warm-up") cpu.push((used.user + used.system) / 1e6);

@@ -10,29 +10,15 @@
  *   node bench/timeline.js   (npm run bench runs it)
  */
 "use strict";
-const { Thread, Lock, Value, timeline, lastTimeline } = require("..");
+const { timeline, lastTimeline } = require("..");
+const { num, startLockExample } = require("./lock-example");
 
 const ROUNDS = 11;
 const THREADS = 1000;
 
-const num = new Value("i", 0);
-const numLock = new Lock();
-function addOne() {
-  numLock.with(() => {
-    num.value += 1;
-  });
-}
-
 function example() {
-  num.value = 0;
   const t0 = performance.now();
-  const threads = [];
-  for (let i = 0; i < THREADS; i++) {
-    const t = new Thread({ target: addOne });
-    t.start();
-    threads.push(t);
-  }
-  for (const t of threads) t.join();
+  for (const t of startLockExample(THREADS)) t.join();
   if (num.value !== THREADS) throw new Error(`count is ${num.value}, expected ${THREADS}`);
   return performance.now() - t0;
 }

@@ -18,13 +18,13 @@ export const C = {
   IDLE_EPOCH: 8, // bumped each time a worker becomes idle
   IDLE_WAITERS: 9, // starters waiting for a worker to become idle
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
-  SPINNERS: 11, // (unused)
+  // 11: free
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
   SPAWNS_ASKED: 14, // workers the pool has asked the supervisor for, not yet spawned
   STDOUT_BROKEN: 15, // 1 once a write to the terminal's stdout failed with EPIPE (the reader is gone)
   TERMINATE_MINE: 16, // 1 + the index of the worker main spawned that the supervisor asks main to stop
-  SPIN_CORES: 17, // the cores this process's running threads may fill; past it a waiter sleeps at once (state/spin.ts)
+  SPIN_CORES: 17, // the cores this process's running threads may fill; past it a spin is a short one (state/spin.ts)
   SLEEPING: 18, // threads asleep in a wait now (state/spin.ts)
   DEADLOCK_POLICY: 19, // 0 report a deadlock and keep waiting, 1 raise in the wait that closes it (sync/deadlock.ts)
   LAST_DEADLOCK: 20, // a hash of the last deadlock reported, so that each is reported once

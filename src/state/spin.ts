@@ -39,12 +39,12 @@ export const FULL_SPIN_US = Number(process.env.THREADLAB_FULL_SPIN_US ?? 10);
  * `done()` came true. When the process's running threads fill the cores it
  * may use, the spin is a short one (FULL_SPIN_US).
  */
-export function spinUntil(done: () => boolean, us = SPIN_US): boolean {
-  if (us <= 0) return done();
+export function spinUntil(done: () => boolean): boolean {
+  if (SPIN_US <= 0) return done();
   const c = sharedState().counters;
   const running = Atomics.load(c, C.WORKERS_ALIVE) + 1 - Atomics.load(c, C.SLEEPING);
   const full = running > Atomics.load(c, C.SPIN_CORES);
-  const until = performance.now() + (full ? Math.min(us, FULL_SPIN_US) : us) / 1000;
+  const until = performance.now() + (full ? Math.min(SPIN_US, FULL_SPIN_US) : SPIN_US) / 1000;
   for (let n = 1; ; n++) {
     if (done()) return true;
     // Reading the clock costs more than a turn of the loop: every 32nd turn.

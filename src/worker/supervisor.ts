@@ -225,7 +225,7 @@ function onExit(index: number, worker: Worker | undefined): void {
   if (worker ? pool.get(index) !== worker : !adopted.delete(index)) return;
   if (worker) pool.delete(index);
   const i = index * W.STRIDE;
-  if (stateOf(index) === WS.LEFT) Atomics.sub(counters, C.WORKERS_LEAVING, 1);
+  const left = stateOf(index) === WS.LEFT;
   if (Atomics.load(workers, i + W.TID) === 0) Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
   const slot = Atomics.load(workers, i + W.THREAD_SLOT);
   if (slot >= 0) {
@@ -257,7 +257,10 @@ function onExit(index: number, worker: Worker | undefined): void {
   deaths.delete(index);
   exitStopped.delete(index);
   Atomics.store(workers, i + W.THREAD_SLOT, -1);
+  // ALIVE before LEAVING: an idle worker deciding to leave reads ALIVE - LEAVING (entry.ts, tryLeave), which
+  // must never rise on the way, or two workers could leave where one may (the pool fell below its minimum).
   Atomics.sub(counters, C.WORKERS_ALIVE, 1);
+  if (left) Atomics.sub(counters, C.WORKERS_LEAVING, 1);
   freed(index);
   if (stopping) {
     stopping.pending.delete(index);

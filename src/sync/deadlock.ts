@@ -122,24 +122,27 @@ function wheres(path: WaitRecord[]): string[] {
   });
 }
 
-/** How long a cycle through a plain Lock must last before it is reported (see checkDeadlock). */
+/** How long a cycle must last before it is reported (see checkDeadlock). */
 export const CONFIRM_MS = 500;
 
 /**
  * Called by a thread that has written its wait record and is about to sleep:
  * reports the cycle it closes, once, and under "raise" throws.
  *
- * A plain Lock may be released by any thread (a Lock used as a signal: its
- * holder takes it again and another thread releases it), so a cycle through
- * one is only reported once it has lasted CONFIRM_MS: the waiter calls again
- * with `confirmed` then. A cycle of RLocks and joins is reported at once.
+ * A cycle is only reported once it has lasted CONFIRM_MS: the waiter calls
+ * again with `confirmed` then. A plain Lock may be released by any thread (a
+ * Lock used as a signal: its holder takes it again and another thread releases
+ * it); and a record may name a holder that has just released the lock, while
+ * its waiter is being woken (main's `cond.with(() => cond.notifyAll())` and
+ * then `join()`: a waiter's record still says main holds the Condition's
+ * RLock). Either passes within microseconds; a deadlock stays.
  * Returns whether a cycle wants that second look.
  * @throws {RuntimeError} "deadlock detected: ..." under the "raise" policy.
  */
 export function checkDeadlock(confirmed = false): boolean {
   const path = findCycle();
   if (!path) return false;
-  if (!confirmed && path.some((r) => r.kind === WAIT.LOCK)) return true;
+  if (!confirmed) return true;
   const key = hashCycle(path);
   if (Atomics.exchange(sharedState().counters, C.LAST_DEADLOCK, key) === key) return false;
   const head = path.map((r, n) => (n === 0 ? `${slotName(r.slot)} ${edge(r)}` : `which ${edge(r)}`)).join(", ");

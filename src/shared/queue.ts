@@ -26,10 +26,14 @@ import { Lock, syncName } from "../sync/lock";
 import { WAIT } from "../state/waits";
 import { checkTimeout, deadline, secondsLeft } from "../sync/wait";
 import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle";
-import { spinUntil } from "../state/spin";
+import { spinSite, spinUntil } from "../state/spin";
 import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 import { ensureBytes, growableBuffer } from "./growable";
 import { traceWait, waitDone } from "../state/trace";
+
+/** Where put() and get() spin for the other side (state/spin.ts). */
+const PUT_SPIN = spinSite();
+const GET_SPIN = spinSite();
 
 export { Empty, Full, ShutDown };
 
@@ -210,7 +214,7 @@ export class Queue<T = unknown> {
         if (!block) throw new Full();
         // As in get(): a consumer in step frees a place within microseconds.
         this.#mutex.release();
-        spinUntil(() => !noRoom() || Atomics.load(this.#w, IS_SHUTDOWN) !== 0);
+        spinUntil(() => !noRoom() || Atomics.load(this.#w, IS_SHUTDOWN) !== 0, PUT_SPIN);
         this.#mutex.acquire();
         if (Atomics.load(this.#w, IS_SHUTDOWN)) throw new ShutDown();
         if (!noRoom()) break;
@@ -241,7 +245,7 @@ export class Queue<T = unknown> {
         // A producer in step with us puts the next item within microseconds: look for it a moment
         // with the lock released before queueing on the condition (a futex sleep and wake-up).
         this.#mutex.release();
-        spinUntil(() => Atomics.load(this.#w, COUNT) !== 0 || Atomics.load(this.#w, IS_SHUTDOWN) !== 0);
+        spinUntil(() => Atomics.load(this.#w, COUNT) !== 0 || Atomics.load(this.#w, IS_SHUTDOWN) !== 0, GET_SPIN);
         this.#mutex.acquire();
         if (Atomics.load(this.#w, COUNT) > 0) break;
         if (!this.#waitOn(this.#notEmpty, end)) throw new Empty();

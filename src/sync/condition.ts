@@ -31,11 +31,14 @@ import { sharedState } from "../state/buffers";
 import { MAX_THREADS, T } from "../state/layout";
 import { mySlot } from "../state/me";
 import { WAIT, beginWait, endWait } from "../state/waits";
-import { spinUntil } from "../state/spin";
+import { spinSite, spinUntil } from "../state/spin";
 import { Lock, isOptions, syncName, withAcquired, type SyncOptions } from "./lock";
 import { RLock } from "./rlock";
 import { checkTimeout, deadline, remaining, secondsLeft, waitWord } from "./wait";
 import { traceWait, waitDone } from "../state/trace";
+
+/** Where wait() spins for a notify (state/spin.ts). */
+const NOTIFY_SPIN = spinSite();
 
 /** How many threads may wait on one Condition at once. */
 export const MAX_WAITERS = 1024;
@@ -150,7 +153,7 @@ export class Condition {
       const end = deadline(t === null ? null : Math.max(0, t));
       // A notify often comes within microseconds (a producer and a consumer in step): spin a
       // little before sleeping, as the Lock does; a futex sleep and wake-up cost ~10-20 µs.
-      spinUntil(() => Atomics.load(waiters, me) !== 0);
+      spinUntil(() => Atomics.load(waiters, me) !== 0, NOTIFY_SPIN);
       // Say "asleep" (2) before sleeping, so that a notifier makes the wake-up syscall only then.
       if (Atomics.compareExchange(waiters, me, 0, ASLEEP) === 0) {
         beginWait(this.#label.kind, this.#label.name);

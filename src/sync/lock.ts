@@ -21,12 +21,15 @@ import { RuntimeError, ValueError, argError, checkOptions, takesNoArguments } fr
 import { sharedState } from "../state/buffers";
 import { C } from "../state/layout";
 import { codeSlot, myCode } from "../state/me";
-import { spinUntil } from "../state/spin";
+import { spinSite, spinUntil } from "../state/spin";
 import { DEATH, WAIT, beginWait, codeDeath, endWait, setWaitHolder, slotName } from "../state/waits";
 import { BlockedWait } from "./deadlock";
 import { checkTimeout, deadline, remaining, waitWord } from "./wait";
 import { BINDING_NAME, HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { traceWait, waitDone } from "../state/trace";
+
+/** Where acquire() spins for the lock (state/spin.ts). */
+const LOCK_SPIN = spinSite();
 
 export interface LockState {
   sab: SharedArrayBuffer;
@@ -147,7 +150,7 @@ export class Lock {
     const w = this.word;
     traceWait("Lock", this, this.state.sab, true);
     // A lock its holder takes again spins too: it is often a signal another thread is about to release.
-    if (spinUntil(() => Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me) === 0)) return waitDone(true);
+    if (spinUntil(() => Atomics.load(w, 0) === 0 && Atomics.compareExchange(w, 0, 0, me) === 0, LOCK_SPIN)) return waitDone(true);
     const end = deadline(t);
     let recorded = false;
     const blocked = new BlockedWait();

@@ -10,8 +10,12 @@
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { C, MAX_THREADS, NAME_BYTES, T } from "../state/layout";
-import { spinUntil } from "../state/spin";
+import { spinSite, spinUntil, type SpinSite } from "../state/spin";
 import { waitWord } from "../sync/wait";
+
+/** Where start() spins for its thread to begin, then to block or end (state/spin.ts). */
+const STARTED_SPIN = spinSite();
+const YIELDED_SPIN = spinSite();
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -94,9 +98,9 @@ export function markYielded(ref: SlotRef): void {
 export const SWITCH_MS = 5;
 
 /** Waits while `words[i]` is 0 and the thread in `ref` lives, at most `ms`; spins a little first. */
-function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number): void {
+function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number, site: SpinSite): void {
   const state = ref.slot * T.STRIDE + T.STATE;
-  if (spinUntil(() => Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word)) return;
+  if (spinUntil(() => Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word, site)) return;
   const end = performance.now() + ms;
   while (Atomics.load(words, i) === 0 && Atomics.load(words, state) === ref.word) {
     const left = end - performance.now();
@@ -117,8 +121,8 @@ function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number): vo
 export function waitStarted(ref: SlotRef): void {
   const s = sharedState();
   const i = ref.slot * T.STRIDE;
-  waitForFlag(s.threads, i + T.STARTED, ref, Infinity);
-  waitForFlag(s.threads, i + T.YIELDED, ref, SWITCH_MS);
+  waitForFlag(s.threads, i + T.STARTED, ref, Infinity, STARTED_SPIN);
+  waitForFlag(s.threads, i + T.YIELDED, ref, SWITCH_MS, YIELDED_SPIN);
 }
 
 export function isSlotAlive(ref: SlotRef): boolean {

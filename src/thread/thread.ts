@@ -9,7 +9,7 @@ import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { mainIdent, nextIdent, nextThreadNumber } from "../state/ids";
 import { C, T, W } from "../state/layout";
 import { threadCode } from "../state/me";
-import { spinUntil } from "../state/spin";
+import { spinSite, spinUntil } from "../state/spin";
 import { traceWait, waitDone } from "../state/trace";
 import { WAIT, beginWait, endWait } from "../state/waits";
 import { BlockedWait } from "../sync/deadlock";
@@ -25,6 +25,9 @@ import { currentTask, type Task } from "./task";
 import { excepthookProgram } from "./excepthook";
 // Deadlock reports go to each thread's own output (the cell that started it, in the kernel).
 import "./report";
+
+/** Where join() spins for the thread's end (state/spin.ts). */
+const JOIN_SPIN = spinSite();
 
 /** Options of `new Thread(...)`, as the keyword arguments of Python's `threading.Thread`. */
 export interface ThreadOptions<A extends unknown[] = unknown[]> {
@@ -230,7 +233,7 @@ export class Thread<A extends unknown[] = unknown[]> {
     const words = sharedState().threads;
     const i = ref.slot * T.STRIDE + T.STATE;
     // A short thread often ends within microseconds: spin a little before sleeping (state/spin.ts).
-    if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word);
+    if (t === null || t > 0) spinUntil(() => Atomics.load(words, i) !== ref.word, JOIN_SPIN);
     traceWait("join", this);
     if (Atomics.load(words, i) === ref.word) {
       // Asleep from here: say so in this thread's wait record, and look for a join cycle (sync/deadlock.ts).

@@ -16,12 +16,17 @@ import "../output/cell-sink";
 import { finishSlot } from "../thread/registry";
 import { currentTask, type Task } from "../thread/task";
 import { WS, booted, exited, leave, sleepWhile, stateOf, type WorkerState } from "./lifecycle";
-import { spinUntil } from "../state/spin";
+import { spinSite, spinUntil } from "../state/spin";
 import { trackTimers } from "./leftovers";
 import { installStackMapping } from "../transport/stacks";
 import { reportException, runThread } from "./run-thread";
 import { SystemExit, markExiting } from "../thread/exit";
 import { supervisorPort, type ToSupervisor } from "./messages";
+
+/** Where the worker spins for its next task, for a starter posting one, for a posted one to show (state/spin.ts). */
+const IDLE_SPIN = spinSite();
+const CLAIMED_SPIN = spinSite();
+const TASK_SPIN = spinSite();
 
 const setup = workerData as {
   threadlab: { index: number };
@@ -111,7 +116,7 @@ function nextTask(): Task | undefined {
     if (state === WS.RUN) {
       let task = takeTask();
       // Posted, not yet visible (the starter stores RUN after postMessage): look again shortly.
-      if (!task && !spinUntil(() => (task = takeTask()) !== undefined)) sleepWhile(index, WS.RUN, 1);
+      if (!task && !spinUntil(() => (task = takeTask()) !== undefined, TASK_SPIN)) sleepWhile(index, WS.RUN, 1);
       if (task) return task;
       continue;
     }
@@ -124,12 +129,12 @@ function nextTask(): Task | undefined {
     }
     // A starter has claimed this worker and is posting the task: it comes within microseconds.
     if (state === WS.CLAIMED) {
-      if (!spinUntil(leaves(WS.CLAIMED))) sleepWhile(index, WS.CLAIMED, 5);
+      if (!spinUntil(leaves(WS.CLAIMED), CLAIMED_SPIN)) sleepWhile(index, WS.CLAIMED, 5);
       continue;
     }
     if (state !== WS.IDLE) return undefined;
     // A starter often comes back at once (a loop of start/join): spin briefly before sleeping.
-    if (spinUntil(leaves(WS.IDLE))) continue;
+    if (spinUntil(leaves(WS.IDLE), IDLE_SPIN)) continue;
     if (sleepWhile(index, WS.IDLE, idleMs) === "timed-out" && tryLeave()) return undefined;
   }
 }

@@ -81,4 +81,53 @@ print(JSON.stringify({ waiting, running, after }));
     expect(m.after.asleep).toBeGreaterThanOrEqual(m.running.asleep + 1);
     expect(m.after.asleep).toBeLessThanOrEqual(m.after.alive);
   });
+
+  test("a place that spins learns: a spin that runs out halves the next one, down to 10 µs, with a full probe now and then; one that sees its partner move restores it", async () => {
+    // No thread is started, so no supervisor resets the cores: this process alone sets them.
+    const r = await runScript(
+      header +
+        `
+const { spinSite, spinUntil, setSpinCores, SPIN_US, FULL_SPIN_US } = require("../../dist/src/state/spin");
+setSpinCores(64);
+const site = spinSite();
+const fresh = site.budgetUs;
+const budgets = [];
+for (let i = 0; i < 6; i++) { spinUntil(() => false, site); budgets.push(site.budgetUs); }
+// Short spins now; the 8th short one is a full spin (it cannot end sooner than SPIN_US), and,
+// running out too, puts the next probe twice as far away.
+const took = [];
+for (let i = 0; i < 8; i++) { const t0 = performance.now(); spinUntil(() => false, site); took.push((performance.now() - t0) * 1000); }
+const probeEvery = site.probeEvery;
+// Done at the first look: says nothing, changes nothing.
+spinUntil(() => true, site);
+const afterAtOnce = site.budgetUs;
+// The partner moves while this spins (done on the 50th look): full spins again.
+let looks = 0;
+const moved = spinUntil(() => ++looks >= 50, site);
+const restored = { budget: site.budgetUs, probeEvery: site.probeEvery };
+// Cores full: a spin that runs out says nothing about one with cores to spare.
+setSpinCores(0);
+const t0 = performance.now();
+spinUntil(() => false, site);
+const fullTook = (performance.now() - t0) * 1000;
+print(JSON.stringify({ SPIN_US, FULL_SPIN_US, fresh, budgets, took, probeEvery, afterAtOnce, moved, restored, fullBudget: site.budgetUs, fullTook }));
+`,
+      { timeoutMs: 30000 },
+    );
+    expect(r.stderr).toBe("");
+    const m = JSON.parse(r.stdout);
+    expect(m.SPIN_US).toBe(200);
+    expect(m.fresh).toBe(200);
+    expect(m.budgets).toEqual([100, 50, 25, 12.5, 10, 10]);
+    // Each spin lasts at least its budget; the probe the full 200 µs: the budget fell after the first
+    // spin, so the first loop's other five and this loop's first two were short spins 1-7, its third the 8th.
+    expect(Math.min(...m.took)).toBeGreaterThanOrEqual(10);
+    expect(m.took[2]).toBeGreaterThanOrEqual(200);
+    expect(m.probeEvery).toBe(16);
+    expect(m.afterAtOnce).toBe(10);
+    expect(m.moved).toBe(true);
+    expect(m.restored).toEqual({ budget: 200, probeEvery: 8 });
+    expect(m.fullBudget).toBe(200);
+    expect(m.fullTook).toBeGreaterThanOrEqual(m.FULL_SPIN_US);
+  });
 });

@@ -18,7 +18,7 @@
  */
 import { RuntimeError, ValueError, describe } from "../errors";
 import { sharedState } from "../state/buffers";
-import { C } from "../state/layout";
+import { C, MAX_THREADS, T } from "../state/layout";
 import { codeSlot, myCode, mySlot } from "../state/me";
 import { WAIT, codeAlive, readWait, setWaitWhere, slotName, waitSeq, type WaitRecord } from "../state/waits";
 import { whereHere } from "../transport/stacks";
@@ -122,6 +122,20 @@ function wheres(path: WaitRecord[]): string[] {
   });
 }
 
+/**
+ * Whether a thread other than `mine` runs now, outside any wait (the main thread too: in the
+ * kernel, between cells, it may run a cell that releases a lock).
+ */
+function anotherRuns(mine: number): boolean {
+  const threads = sharedState().threads;
+  for (let slot = 0; slot <= MAX_THREADS; slot++) {
+    if (slot === mine) continue;
+    if (slot < MAX_THREADS && !(Atomics.load(threads, slot * T.STRIDE + T.STATE) & 1)) continue;
+    if (readWait(slot).kind === WAIT.NONE) return true;
+  }
+  return false;
+}
+
 /** How long a cycle must last before it is reported (see checkDeadlock). */
 export const CONFIRM_MS = 500;
 
@@ -135,14 +149,19 @@ export const CONFIRM_MS = 500;
  * it); and a record may name a holder that has just released the lock, while
  * its waiter is being woken (main's `cond.with(() => cond.notifyAll())` and
  * then `join()`: a waiter's record still says main holds the Condition's
- * RLock). Either passes within microseconds; a deadlock stays.
- * Returns whether a cycle wants that second look.
+ * RLock). Either passes within microseconds; a deadlock stays. A plain Lock
+ * its holder waits for is the signal idiom when another thread will release
+ * it, maybe much later: while any other thread runs (outside a wait) that
+ * cycle is looked at again CONFIRM_MS later, not reported (a thread busy for
+ * a second before it releases; the main thread of the kernel between cells).
+ * Returns whether a cycle wants (another) second look.
  * @throws {RuntimeError} "deadlock detected: ..." under the "raise" policy.
  */
 export function checkDeadlock(confirmed = false): boolean {
   const path = findCycle();
   if (!path) return false;
   if (!confirmed) return true;
+  if (path.length === 1 && path[0].kind === WAIT.LOCK && anotherRuns(path[0].slot)) return true;
   const key = hashCycle(path);
   if (Atomics.exchange(sharedState().counters, C.LAST_DEADLOCK, key) === key) return false;
   const head = path.map((r, n) => (n === 0 ? `${slotName(r.slot)} ${edge(r)}` : `which ${edge(r)}`)).join(", ");
@@ -178,10 +197,7 @@ export class BlockedWait {
 
   check(changed: boolean): void {
     if (changed) this.#since = checkDeadlock() ? Date.now() : 0;
-    else if (this.#since && Date.now() - this.#since >= CONFIRM_MS) {
-      this.#since = 0;
-      checkDeadlock(true);
-    }
+    else if (this.#since && Date.now() - this.#since >= CONFIRM_MS) this.#since = checkDeadlock(true) ? Date.now() : 0;
   }
 
   /** How long the next slice may sleep, with `left` ms left of the wait. */

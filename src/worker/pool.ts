@@ -17,6 +17,7 @@ import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
+import { WAIT, beginWait, endWait } from "../state/waits";
 import { addMainWaitHook, waitWord } from "../sync/wait";
 import { runAtExit } from "../thread/atexit";
 import type { Task } from "../thread/task";
@@ -345,8 +346,15 @@ export function launch(task: Task): number {
 /** Blocks until every non-daemon thread has ended (Python's `threading._shutdown`, first half). */
 export function waitForNonDaemonThreads(): void {
   const counters = sharedState().counters;
-  for (let n = Atomics.load(counters, C.NON_DAEMON_ALIVE); n > 0; n = Atomics.load(counters, C.NON_DAEMON_ALIVE)) {
-    waitWord(counters, C.NON_DAEMON_ALIVE, n, 1000);
+  if (Atomics.load(counters, C.NON_DAEMON_ALIVE) === 0) return;
+  // In its wait record, as a join: a deadlock report counts this thread as waiting, not running.
+  beginWait(WAIT.JOIN, "non-daemon threads");
+  try {
+    for (let n = Atomics.load(counters, C.NON_DAEMON_ALIVE); n > 0; n = Atomics.load(counters, C.NON_DAEMON_ALIVE)) {
+      waitWord(counters, C.NON_DAEMON_ALIVE, n, 1000);
+    }
+  } finally {
+    endWait();
   }
 }
 

@@ -97,6 +97,50 @@ print("signalled");
     );
   }, 40000);
 
+  test("a Lock its holder takes again is no deadlock while another thread runs: it may release it later (the signal idiom)", async () => {
+    await expectNoReport(
+      `
+const l = new Lock({ name: "signal" });
+const done = new Event();
+const waiter = new Thread({ target: () => { l.acquire(); l.acquire(); done.set(); } });
+waiter.start();
+while (!l.locked()) sleep(0.01);
+// Busy, outside any wait, for three times as long as a cycle must stand to be reported.
+const end = Date.now() + 1500;
+while (Date.now() < end);
+l.release();
+waiter.join();
+print("released after 1.5 s:", done.isSet());
+`,
+      "released after 1.5 s: true\n",
+    );
+  }, 40000);
+
+  test("once every other thread waits (the main thread at the script's end too), that Lock is a deadlock", async () => {
+    const r = await runScript(
+      header +
+        `
+setDeadlockPolicy("raise");
+function selfish() {
+  const l = new Lock({ name: "mine" });
+  l.acquire();
+  try {
+    l.acquire();
+  } catch (e) {
+    print(String(e).split("\\n")[0]);
+  }
+}
+new Thread({ target: selfish, name: "selfish" }).start();
+const end = Date.now() + 800;
+while (Date.now() < end); // running: no report yet
+print("main ends");
+`,
+      { timeoutMs: 30000 },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("main ends\nRuntimeError: deadlock detected: selfish waits for Lock 'mine' held by selfish\n");
+  }, 40000);
+
   test("a wait with a timeout closes no deadlock: it ends by itself", async () => {
     await expectNoReport(
       `

@@ -16,7 +16,8 @@
  * Times are "best / median" in ms. BENCH_KERNEL_ROUNDS (default 5) sets the rounds;
  * BENCH_THREADLAB_CLI points at another build's dist/kernel/cli.js (before/after).
  * Then the tutorial's lock example as lesson 05 runs it, in one cell (its TypeScript; for
- * ipykernel the tutorial's Python), once to warm up and BENCH_KERNEL_LOCK_RUNS (3) times timed.
+ * ipykernel the tutorial's Python), once to warm up and BENCH_KERNEL_LOCK_RUNS (3) times timed,
+ * each a new cell (compiled); then as many times run again unchanged (threadlab keeps the compiled cell).
  * The goals: threadlab's first cell within 300 ms of kernel_info; its lock cell level with ipykernel's.
  */
 "use strict";
@@ -53,6 +54,7 @@ const KERNELS = [
     first: "1 + 1",
     importCell: 'import { Thread } from "threadlab"; new Thread({ target: () => 1 }).name',
     lockCell: lockLesson.map((s) => s.ts).join("\n"),
+    comment: "//",
   },
   {
     name: "tslab",
@@ -66,6 +68,7 @@ const KERNELS = [
     first: "1 + 1",
     importCell: "import json; json.dumps(1)",
     lockCell: lockLesson.map((s) => s.python).join("\n"),
+    comment: "#",
   },
 ];
 
@@ -115,16 +118,22 @@ async function measure(kernel) {
     const t3 = performance.now();
     if (imported.content.status !== "ok")
       throw new Error(`${kernel.name}: the import cell failed: ${JSON.stringify(imported.content)}`);
-    // The lock lesson's cell: once to warm up, then LOCK_RUNS timed runs (execute_request → execute_reply).
+    // The lock lesson's cell: once to warm up, then LOCK_RUNS timed runs (execute_request → execute_reply)
+    // of the cell as the lesson runs it, each a new cell (a comment tells them apart, so threadlab
+    // compiles each one), and LOCK_RUNS of the same cell run again unchanged (compiled once, kept).
     const lock = [];
-    for (let n = 0; kernel.lockCell && n <= LOCK_RUNS; n++) {
+    const again = [];
+    for (let n = 0; kernel.lockCell && n <= 2 * LOCK_RUNS; n++) {
+      const fresh = n <= LOCK_RUNS;
+      const cell = fresh ? `${kernel.lockCell}\n${kernel.comment} run ${n}` : kernel.lockCell;
       const a = performance.now();
-      const r = await run(kernel.lockCell);
+      const r = await run(cell);
       if (r.content.status !== "ok") throw new Error(`${kernel.name}: the lock cell failed: ${JSON.stringify(r.content)}`);
-      if (n > 0) lock.push(performance.now() - a);
+      if (n > 0) (fresh ? lock : again).push(performance.now() - a);
+      if (n === LOCK_RUNS) await run(kernel.lockCell); // compiles the one run again below
     }
     await shell.send(encode(conn.key, "bench", "shutdown_request", { restart: false }));
-    return { start: t1 - t0, first: t2 - t1, total: t2 - t0, importCell: t3 - t2, lock };
+    return { start: t1 - t0, first: t2 - t1, total: t2 - t0, importCell: t3 - t2, lock, again };
   } finally {
     const exited = new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
     const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
@@ -166,16 +175,19 @@ async function main() {
     );
   }
   // The lock lesson in one cell, beside ipykernel running the tutorial's Python in the same cell shape.
-  const lockOf = (name) => samples.get(name)?.flatMap((x) => x.lock) ?? [];
+  const lockOf = (name, which = "lock") => samples.get(name)?.flatMap((x) => x[which]) ?? [];
   const tl = lockOf("threadlab");
   const py = lockOf("ipykernel");
   process.stdout.write(`\nThe tutorial's lock example in one cell (1000 threads), ${tl.length} runs, best / median ms\n`);
-  process.stdout.write(`${"threadlab".padEnd(11)}${fmt(tl)}\n`);
+  process.stdout.write(`${"".padEnd(11)}${"a new cell".padStart(15)}${"run again".padStart(15)}\n`);
+  process.stdout.write(`${"threadlab".padEnd(11)}${fmt(tl)}${fmt(lockOf("threadlab", "again"))}\n`);
   if (py.length) {
-    process.stdout.write(`${"ipykernel".padEnd(11)}${fmt(py)}\n`);
+    process.stdout.write(`${"ipykernel".padEnd(11)}${fmt(py)}${fmt(lockOf("ipykernel", "again"))}\n`);
     const ratio = median(tl) / median(py);
-    // The cell's own compile (tslab's converter type-checks it) takes ~45 ms of it: the threads ~40.
-    process.stdout.write(`goal: threadlab's cell ≤ 1.0× ipykernel's: ${ratio <= 1 ? "PASS" : "MISS"} (${ratio.toFixed(2)}×)\n`);
+    // A new cell's own compile (tslab's converter type-checks it) takes 30-80 ms of it; run again, none.
+    process.stdout.write(
+      `goal: threadlab's cell (a new one, as the lesson runs it) ≤ 1.0× ipykernel's: ${ratio <= 1 ? "PASS" : "MISS"} (${ratio.toFixed(2)}×)\n`,
+    );
   }
   const ours = samples.get("threadlab").map((x) => x.first);
   const ok = median(ours) <= 300;

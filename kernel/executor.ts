@@ -5,6 +5,7 @@
  * report it. Also completion, inspection and is-complete, on the same
  * converter. No sockets and no messages here: handler.ts speaks the protocol.
  */
+import { createHash } from "crypto";
 import * as path from "path";
 import * as vm from "vm";
 import * as ts from "@tslab/typescript-for-tslab";
@@ -13,7 +14,7 @@ import { KeyboardInterrupt } from "../src/errors";
 import { addScriptProvider, installStackMapping, parseImports, registerScriptMap, type KnownScript } from "../src/host";
 import { cellMap } from "./cell-map";
 import { cellContext } from "./context";
-import { forwardThreadlabTypes } from "./modules";
+import { addSideOutputs, forwardThreadlabTypes } from "./modules";
 import { noteCellImports, tslabGlobal } from "./notebook";
 import { captureCallSites, formatDiagnostics, formatError, noteCellSource, type CellError } from "./traceback";
 
@@ -172,13 +173,50 @@ export interface CellRun {
   onLateRejection: (err: unknown) => void;
 }
 
+// ---- compiled cells, kept for when they run again ------------------------------------------------
+
+type Converted = ReturnType<Converter["convert"]>;
+
+/**
+ * Cells run again unchanged reuse their compiled form. What the converter makes
+ * of a cell depends on the cell's code and the declarations of the cells before
+ * it (prevDecl), and on the types of the modules it imports: so the key is a
+ * SHA-256 of the declarations and the code, and a cell that imports one of the
+ * user's own files (a relative or absolute path, or a triple-slash reference) is
+ * compiled every time, since the file may have changed. Packages' types are taken
+ * to stand during a session. Only cells that compiled without an error are kept.
+ * (Compiling the lock lesson's cell takes 30-80 ms; running it again in a notebook,
+ * to see the threads interleave differently, is common.)
+ */
+const compiledCells = new Map<string, Converted>();
+const COMPILED_CELLS_MAX = 64;
+const USER_FILE_IMPORT = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*["'`](?:\.{1,2}[\\/]|\/)|\/\/\/\s*<reference/;
+
+function convertCell(code: string): Converted {
+  const cacheable = !USER_FILE_IMPORT.test(code);
+  const key = cacheable ? createHash("sha256").update(prevDecl).update("\0").update(code).digest("base64") : "";
+  const kept = cacheable ? compiledCells.get(key) : undefined;
+  if (kept) {
+    compiledCells.delete(key); // most recently used last
+    compiledCells.set(key, kept);
+    return kept;
+  }
+  const converted = theConverter().convert(prevDecl, code);
+  if (cacheable && converted.diagnostics.length === 0) {
+    compiledCells.set(key, converted);
+    if (compiledCells.size > COMPILED_CELLS_MAX) compiledCells.delete(compiledCells.keys().next().value as string);
+  }
+  return converted;
+}
+
 /** Compiles and runs one cell. */
 export async function runCell(code: string, run: CellRun): Promise<Outcome> {
   noteCellSource(run.filename, run.count, code);
-  const converted = theConverter().convert(prevDecl, code);
+  const converted = convertCell(code);
   if (converted.diagnostics.length > 0) {
     return { ok: false, error: formatDiagnostics(converted.diagnostics, run.filename, cwd) };
   }
+  if (converted.sideOutputs) addSideOutputs(converted.sideOutputs);
   noteCellImports(parseImports(code, path.join(cwd, "cell.ts")));
   if (!converted.output) {
     prevDecl = converted.declOutput ?? "";

@@ -3,10 +3,11 @@
  * in any folder, whether or not that folder's node_modules has threadlab:
  * the type checker is shown threadlab's own files under
  * `<cwd>/node_modules/threadlab` (as tslab does for itself), and `require`
- * falls back to this very package.
+ * falls back to this very package. Also runs the user's own .ts files a cell
+ * imports, as tslab compiles them.
  */
 import { existsSync } from "fs";
-import { createRequire } from "module";
+import Module, { createRequire } from "module";
 import * as path from "path";
 import { PACKAGE_ROOT as ROOT } from "../src/host";
 
@@ -37,10 +38,49 @@ export function forwardThreadlabTypes(cwd: string): void {
   }
 }
 
-/** `require` for cells: from the notebook's folder, with threadlab itself always found. */
-export function cellRequire(cwd: string): NodeJS.Require {
-  const req = createRequire(path.join(cwd, "noop.js"));
+// ---- the user's own TypeScript files -----------------------------------------------------------
+
+/**
+ * A cell that imports one of the user's .ts files (`import { f } from "./mod"`)
+ * gets it compiled by tslab's converter with the cell ("side outputs", as
+ * CommonJS): kept here by path, and loaded from here by `require`, as tslab's
+ * executor does. A file compiled again (it changed) is loaded again.
+ */
+const sideOutputs = new Map<string, string>();
+const sideModules = new Map<string, Module>();
+
+/** Keeps the JavaScript the converter made of the user's files. */
+export function addSideOutputs(outputs: readonly { path: string; data: string }[]): void {
+  for (const out of outputs) {
+    sideModules.delete(out.path);
+    sideOutputs.set(out.path, out.data);
+  }
+}
+
+/** Loads `id` (required from folder `dir`) from the side outputs; undefined if it is not one of them. */
+function fromSideOutputs(id: string, dir: string): { exports: unknown } | undefined {
+  if (!id.startsWith(".") && !path.isAbsolute(id)) return undefined;
+  let file = path.resolve(dir, id);
+  if (path.extname(file) === "") file += ".js";
+  const known = sideModules.get(file);
+  if (known) return known;
+  const code = sideOutputs.get(file);
+  if (code === undefined) return undefined;
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));
+  mod.require = requireFrom(path.dirname(file), createRequire(file)) as typeof mod.require;
+  sideModules.set(file, mod);
+  (mod as unknown as { _compile(code: string, file: string): void })._compile(code, file);
+  mod.loaded = true;
+  return mod;
+}
+
+/** A require from folder `dir` that finds the side outputs first and threadlab itself always. */
+function requireFrom(dir: string, req: NodeJS.Require): NodeJS.Require {
   const wrapped = ((id: string) => {
+    const side = fromSideOutputs(id, dir);
+    if (side) return side.exports;
     try {
       return req(id) as unknown;
     } catch (err) {
@@ -51,4 +91,9 @@ export function cellRequire(cwd: string): NodeJS.Require {
     }
   }) as NodeJS.Require;
   return Object.assign(wrapped, { resolve: req.resolve, cache: req.cache, main: req.main, extensions: req.extensions });
+}
+
+/** `require` for cells: from the notebook's folder, with threadlab itself always found, and the user's .ts files. */
+export function cellRequire(cwd: string): NodeJS.Require {
+  return requireFrom(cwd, createRequire(path.join(cwd, "noop.js")));
 }

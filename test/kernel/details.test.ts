@@ -4,8 +4,12 @@
  * and errors of main-thread callbacks in the cell that started them, inspect
  * inside a call's parentheses, `exit`/`quit`, and no Out for an assignment;
  * and issue 14's: a deadlock reported in the threads' cell, a second
- * interrupt that prints every thread's state into the cell.
+ * interrupt that prints every thread's state into the cell; a cell run again
+ * unchanged reuses its compiled form, unless what it was compiled against changed.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
 import { RawKernel } from "./raw-kernel";
 import type { Message } from "../../kernel/wire";
 
@@ -237,6 +241,23 @@ describe("one kernel", () => {
     expect(out).toMatch(/\nafter\n$/);
   }, 40000);
 
+  test("a cell run again unchanged runs again (its compiled form is kept), and is compiled anew once the declarations it sees change", async () => {
+    await k.execute(`import { Value } from "threadlab";\nconst hits = new Value("i", 0);\nlet seen: number = 1;`);
+    const cell = `hits.value += 1;\nconst copy: number = seen;\nhits.value`;
+    const outs: unknown[] = [];
+    for (let n = 0; n < 3; n++) {
+      const r = await k.execute(cell);
+      expect(r.reply.content.status).toBe("ok");
+      outs.push(k.of(r.id, "execute_result")[0]?.content.data);
+    }
+    expect(outs).toEqual([{ "text/plain": "1" }, { "text/plain": "2" }, { "text/plain": "3" }]);
+    // `seen` is a string now: the same cell no longer type-checks.
+    await k.execute(`let seen: string = "s";`);
+    const again = await k.execute(cell);
+    expect(again.reply.content).toMatchObject({ status: "error" });
+    expect(plain(errorOf(again.id).traceback.join("\n"))).toMatch(/Type 'string' is not assignable to type 'number'/);
+  });
+
   test("exit and quit end the kernel as in IPython (ask_exit payload, then exit), unless a cell defined the name", async () => {
     const shadow = await k.execute(`const quit = "my quit";\nquit`);
     expect(k.of(shadow.id, "execute_result")[0].content.data).toEqual({ "text/plain": "'my quit'" });
@@ -255,5 +276,34 @@ test("a bare `exit` ends the kernel too", async () => {
     expect(await k.waitExit(10000)).toBe(true);
   } finally {
     await k.stop();
+  }
+}, 60000);
+
+test("a cell that imports the user's own .ts file runs it, and is compiled every time it runs: the file may have changed", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "threadlab-cell-"));
+  writeFileSync(path.join(dir, "mod.ts"), "export const v: number = 1;\n");
+  const k = await RawKernel.start({ cwd: dir });
+  try {
+    const cell = `import { v } from "./mod";\nconst w: number = v;\nw`;
+    const first = await k.execute(cell);
+    expect([first.reply.content, k.of(first.id, "error")[0]?.content]).toEqual([
+      expect.objectContaining({ status: "ok" }),
+      undefined,
+    ]);
+    expect(k.of(first.id, "execute_result")[0].content.data).toEqual({ "text/plain": "1" });
+    writeFileSync(path.join(dir, "mod.ts"), 'export const v: string = "changed";\n');
+    await new Promise((r) => setTimeout(r, 300)); // the compiler watches the file: let it see the change
+    const second = await k.execute(cell);
+    expect(second.reply.content).toMatchObject({ status: "error" });
+    const traceback = (k.of(second.id, "error")[0].content as { traceback: string[] }).traceback.join("\n");
+    expect(plain(traceback)).toMatch(/Type 'string' is not assignable to type 'number'/);
+    // Fixed: the new file runs.
+    writeFileSync(path.join(dir, "mod.ts"), "export const v: number = 2;\n");
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await k.execute(cell);
+    expect(k.of(third.id, "execute_result")[0].content.data).toEqual({ "text/plain": "2" });
+  } finally {
+    await k.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }, 60000);

@@ -13,6 +13,7 @@ import { createRing, OutputRing, warm } from "../src/host";
 import { interruptAwait, warmUp } from "./executor";
 import { createHandler, reportAsync } from "./handler";
 import { log } from "./log";
+import { keepSideModules } from "./modules";
 import type { FromMain, ToMain } from "./messages";
 import { wireNotebook } from "./notebook";
 import { Signer, type ConnectionInfo } from "./wire";
@@ -56,6 +57,7 @@ export function readConnection(file: string): ConnectionInfo {
 }
 
 export function startKernel(connectionFile: string): void {
+  keepSideModules();
   let connection: ConnectionInfo;
   try {
     connection = readConnection(connectionFile);

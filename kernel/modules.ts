@@ -6,10 +6,10 @@
  * falls back to this very package. Also runs the user's own .ts files a cell
  * imports, as tslab compiles them.
  */
-import { existsSync } from "fs";
-import Module, { createRequire } from "module";
+import { existsSync, mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
-import { PACKAGE_ROOT as ROOT } from "../src/host";
+import { PACKAGE_ROOT as ROOT, sideRequire, writeSideModule } from "../src/host";
 
 const norm = (p: string) => p.replace(/\\/g, "/");
 
@@ -43,57 +43,21 @@ export function forwardThreadlabTypes(cwd: string): void {
 /**
  * A cell that imports one of the user's .ts files (`import { f } from "./mod"`)
  * gets it compiled by tslab's converter with the cell ("side outputs", as
- * CommonJS): kept here by path, and loaded from here by `require`, as tslab's
- * executor does. A file compiled again (it changed) is loaded again.
+ * CommonJS). The kernel keeps that JavaScript in a private folder, where every
+ * thread loads it from (src/transport/side-modules.ts); removed when the kernel ends.
  */
-const sideOutputs = new Map<string, string>();
-const sideModules = new Map<string, Module>();
+export function keepSideModules(): void {
+  const dir = mkdtempSync(path.join(tmpdir(), "threadlab-side-"));
+  process.env.THREADLAB_SIDE_DIR = dir; // before the first worker: each worker gets a copy of the environment
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+}
 
-/** Keeps the JavaScript the converter made of the user's files. */
+/** Keeps the JavaScript the converter made of the user's files (a file compiled again replaces its old one). */
 export function addSideOutputs(outputs: readonly { path: string; data: string }[]): void {
-  for (const out of outputs) {
-    sideModules.delete(out.path);
-    sideOutputs.set(out.path, out.data);
-  }
-}
-
-/** Loads `id` (required from folder `dir`) from the side outputs; undefined if it is not one of them. */
-function fromSideOutputs(id: string, dir: string): { exports: unknown } | undefined {
-  if (!id.startsWith(".") && !path.isAbsolute(id)) return undefined;
-  let file = path.resolve(dir, id);
-  if (path.extname(file) === "") file += ".js";
-  const known = sideModules.get(file);
-  if (known) return known;
-  const code = sideOutputs.get(file);
-  if (code === undefined) return undefined;
-  const mod = new Module(file, module);
-  mod.filename = file;
-  mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));
-  mod.require = requireFrom(path.dirname(file), createRequire(file)) as typeof mod.require;
-  sideModules.set(file, mod);
-  (mod as unknown as { _compile(code: string, file: string): void })._compile(code, file);
-  mod.loaded = true;
-  return mod;
-}
-
-/** A require from folder `dir` that finds the side outputs first and threadlab itself always. */
-function requireFrom(dir: string, req: NodeJS.Require): NodeJS.Require {
-  const wrapped = ((id: string) => {
-    const side = fromSideOutputs(id, dir);
-    if (side) return side.exports;
-    try {
-      return req(id) as unknown;
-    } catch (err) {
-      if (id === "threadlab" && (err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") {
-        return require(ROOT) as unknown; // the package itself: its main, the same modules the kernel runs on
-      }
-      throw err;
-    }
-  }) as NodeJS.Require;
-  return Object.assign(wrapped, { resolve: req.resolve, cache: req.cache, main: req.main, extensions: req.extensions });
+  for (const out of outputs) writeSideModule(out.path, out.data);
 }
 
 /** `require` for cells: from the notebook's folder, with threadlab itself always found, and the user's .ts files. */
 export function cellRequire(cwd: string): NodeJS.Require {
-  return requireFrom(cwd, createRequire(path.join(cwd, "noop.js")));
+  return sideRequire(path.join(cwd, "noop.js"));
 }

@@ -17,6 +17,7 @@ export { patchWrite } from "./output/capture";
 export { createRing, OutputRing } from "./output/ring";
 export { setOutputRing, warm } from "./worker/pool";
 export { isInternalFrame, PACKAGE_ROOT } from "./own-code";
+export { sideRequire, writeSideModule } from "./transport/side-modules";
 export { addScriptProvider, type KnownScript } from "./transport/scripts";
 export { installStackMapping, mapStack, registerScriptMap, userPosition } from "./transport/stacks";
 export type { DecodedMap, Mapping } from "./transport/source-map";

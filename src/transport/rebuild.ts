@@ -8,6 +8,7 @@ import * as vm from "vm";
 import { apiObject, apiValue } from "./api";
 import { decode, frozenView } from "./copy";
 import { markNamespace } from "./namespaces";
+import { loadSideModule } from "./side-modules";
 import type { Binding, Program } from "./resolve";
 import { addScriptProvider, type KnownScript, type Origin } from "./scripts";
 import { installStackMapping, registerProgram, type Segment } from "./stacks";
@@ -103,6 +104,9 @@ function registerTypeScript(request: string): void {
 
 /** `require`s a module binding's module (registering ts-node first for a .ts file). */
 export function requireModule(b: Extract<Binding, { kind: "module" }>): unknown {
+  // One of a notebook's own .ts files, compiled by the kernel (side-modules.ts).
+  const side = loadSideModule(b.request);
+  if (side) return side.exports;
   if (/\.[cm]?tsx?$/.test(b.request)) registerTypeScript(b.request);
   return createRequire(__filename)(b.request);
 }

@@ -279,28 +279,45 @@ test("a bare `exit` ends the kernel too", async () => {
   }
 }, 60000);
 
-test("a cell that imports the user's own .ts file runs it, and is compiled every time it runs: the file may have changed", async () => {
+test("a cell that imports the user's own .ts files runs them, in threads too, and is compiled every time it runs: a file may have changed", async () => {
   const dir = mkdtempSync(path.join(tmpdir(), "threadlab-cell-"));
-  writeFileSync(path.join(dir, "mod.ts"), "export const v: number = 1;\n");
+  const writeMod = (body: string) =>
+    writeFileSync(
+      path.join(dir, "mod.ts"),
+      `import { print, currentThread } from "threadlab";\nimport { label } from "./util";\n${body}\n`,
+    );
+  writeFileSync(path.join(dir, "util.ts"), "export const label = (n: number): string => `n=${n}`;\n");
+  writeMod(
+    "export const v: number = 1;\nexport function work(n: number): number { print(currentThread().name, label(n)); return n * 2; }",
+  );
   const k = await RawKernel.start({ cwd: dir });
+  const stdout = (id: string) =>
+    k
+      .of(id, "stream")
+      .map((m) => (m.content as { text: string }).text)
+      .join("");
   try {
-    const cell = `import { v } from "./mod";\nconst w: number = v;\nw`;
+    const cell = `import { v, work } from "./mod";\nimport { Thread, print } from "threadlab";\nconst w: number = v;\nconst t = new Thread({ target: () => print(work(21)), name: "w" });\nt.start();\nt.join();\nw`;
     const first = await k.execute(cell);
     expect([first.reply.content, k.of(first.id, "error")[0]?.content]).toEqual([
       expect.objectContaining({ status: "ok" }),
       undefined,
     ]);
+    expect(stdout(first.id)).toBe("w n=21\n42\n");
     expect(k.of(first.id, "execute_result")[0].content.data).toEqual({ "text/plain": "1" });
-    writeFileSync(path.join(dir, "mod.ts"), 'export const v: string = "changed";\n');
+    writeMod('export const v: string = "changed";\nexport function work(n: number): number { return n; }');
     await new Promise((r) => setTimeout(r, 300)); // the compiler watches the file: let it see the change
     const second = await k.execute(cell);
     expect(second.reply.content).toMatchObject({ status: "error" });
     const traceback = (k.of(second.id, "error")[0].content as { traceback: string[] }).traceback.join("\n");
     expect(plain(traceback)).toMatch(/Type 'string' is not assignable to type 'number'/);
-    // Fixed: the new file runs.
-    writeFileSync(path.join(dir, "mod.ts"), "export const v: number = 2;\n");
+    // Fixed: the new file runs, in the main thread and in the thread (whose worker loaded the old one).
+    writeMod(
+      "export const v: number = 2;\nexport function work(n: number): number { print(currentThread().name, label(n)); return n * 3; }",
+    );
     await new Promise((r) => setTimeout(r, 300));
     const third = await k.execute(cell);
+    expect(stdout(third.id)).toBe("w n=21\n63\n");
     expect(k.of(third.id, "execute_result")[0].content.data).toEqual({ "text/plain": "2" });
   } finally {
     await k.stop();

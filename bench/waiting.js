@@ -3,6 +3,7 @@
  * fresh process, side by side in one run:
  *
  *   6. a one-thread script as a whole process: wall time and peak RSS (beside `node -e 0`)
+ *  6b. the tutorial's lock program (1000 threads under a lock) as a whole process: wall and CPU time
  *   7. the first start+join in a fresh process (beside one raw worker's boot)
  *   8. 100 threads that each sleep(1), started and joined: wall time
  *   9. RSS per blocked thread, 200 threads
@@ -86,6 +87,34 @@ for t in ts: t.start()
 for t in ts: t.join()
 print(json.dumps({"wallMs": (time.perf_counter() - t0) * 1000}))`;
 
+// ---- 6b: the tutorial's lock program, start to end ----------------------------------------------
+
+// examples/04-locks.ts as the JavaScript TypeScript makes of it (its `import ... from "threadlab"` finds
+// this package by its own name), and the tutorial's restored 4-locks.py: a fresh process each, from start to
+// exit; CPU seconds of every thread.
+const LOCK_PROGRAM = require("typescript").transpileModule(fs.readFileSync(path.join(ROOT, "examples", "04-locks.ts"), "utf8"), {
+  compilerOptions: { module: 1 /* CommonJS */, target: 9 /* ES2022 */ },
+}).outputText;
+const PY_LOCK_PROGRAM = `import threading
+num = 0
+num_lock = threading.Lock()
+def add_one():
+    global num
+    with num_lock:
+        num += 1
+threads = []
+for _ in range(1000):
+    t = threading.Thread(target=add_one)
+    t.start()
+    threads.append(t)
+for t in threads:
+    t.join()
+print(num)`;
+
+// What each program prints last, at exit: its CPU seconds (every thread) and what it printed before.
+const CPU_AT_EXIT = `process.on("exit", () => { const u = process.cpuUsage(); console.log(JSON.stringify({ cpu: (u.user + u.system) / 1e6 })); });\n`;
+const PY_CPU_AT_EXIT = `import atexit, json, os\natexit.register(lambda: print(json.dumps({"cpu": os.times().user + os.times().system})))\n`;
+
 // ---- 9 and 10: many blocked threads ------------------------------------------------------------
 
 const blocked = (n) => `${MAXRSS}
@@ -152,6 +181,20 @@ try {
     `≤ +100 ms, +40 MB`,
     w6 <= wBare + 100 && r6 <= rBare + 40 ? "PASS" : "MISS",
     `workers at end: ${one[0].out.workers}; +${fmt(w6 - wBare, 0)} ms, +${fmt(r6 - rBare, 0)} MB over node -e 0`,
+  ]);
+  // 6b
+  const lk = rounds(() => node(CPU_AT_EXIT + LOCK_PROGRAM));
+  const pyLk = HAVE_PYTHON ? rounds(() => py(PY_CPU_AT_EXIT + PY_LOCK_PROGRAM)) : null;
+  const wLk = median(lk.map((r) => r.wall));
+  const wPyLk = pyLk ? median(pyLk.map((r) => r.wall)) : NaN;
+  rows.push([
+    "6b. the tutorial's lock program, start to exit",
+    `${fmt(wLk, 0)} ms, ${fmt(median(lk.map((r) => r.out.cpu)), 2)} CPU s`,
+    `node -e 0: ${fmt(wBare, 0)} ms`,
+    pyLk ? `${fmt(wPyLk, 0)} ms, ${fmt(median(pyLk.map((r) => r.out.cpu)), 2)} CPU s` : "-",
+    "≤ 1.0× CPython",
+    pyLk && wLk <= wPyLk ? "PASS" : "MISS",
+    pyLk ? `${fmt(wLk / wPyLk, 2)}× CPython's wall time` : "",
   ]);
   // 7
   const first = median(one.map((r) => r.out.firstMs));

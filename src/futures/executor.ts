@@ -106,7 +106,8 @@ export class ThreadPoolExecutor {
     refuseDetachedMethod(fn, "submit()");
     const caller = callerLookup();
     const program = buildProgram(fn, `a call submitted to ${this.#prefix}`, caller);
-    const encoded = encode(args, "the arguments of a submitted call");
+    // The argument list is made here (no identity of its own); the arguments keep theirs.
+    const encoded = encode(args, "the arguments of a submitted call", false);
     const future = new Future<Awaited<R>>();
     this.#pending.add(future);
     this.#submitted.add(future);
@@ -146,7 +147,11 @@ export class ThreadPoolExecutor {
       const future = new Future<{ values: Array<Awaited<R>>; error?: Error }>();
       this.#pending.add(future);
       this.#adjustThreads();
-      const chunk = encode(calls.slice(at, at + size), "the items given to map()");
+      // The chunk and each call's argument list are made here: plain lists, no identity to keep (giving
+      // each one a copy identity cost a weak reference and a finalizer per item); the items keep theirs.
+      const chunk = calls
+        .slice(at, at + size)
+        .map((args, i) => args.map((a, j) => encode(a, `the items given to map()[${at + i}]${args.length > 1 ? `[${j}]` : ""}`)));
       this.#channel.postMessage({ type: "job", program, args: chunk, future: future.sab, chunk: true } satisfies ExecutorMessage);
       futures.push(future);
     }

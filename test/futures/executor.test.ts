@@ -37,6 +37,17 @@ function invertOrFail(x: number): number {
 function countInit(counter: Value<"i">): void {
   counter.getLock().with(() => (counter.value += 1));
 }
+function sameObject(a: object, b: object): boolean {
+  return a === b;
+}
+function frozenItem(o: { n: number }): boolean {
+  try {
+    o.n = 5;
+  } catch {
+    return o.n === 1; // a copy that cannot be written to
+  }
+  return false;
+}
 function structured(): { list: number[]; map: Map<string, number>; when: Date } {
   return { list: [1, 2, 3], map: new Map([["a", 1]]), when: new Date(0) };
 }
@@ -61,6 +72,15 @@ describe("ThreadPoolExecutor", () => {
     const out = [...ex.map(mul, xs, xs)];
     expect(out).toHaveLength(10000);
     expect(out.every((v, i) => v === i * i)).toBe(true);
+    ex.shutdown();
+  });
+
+  test("an object given to map() twice, or to submit() twice, arrives in the thread as one object (a copy that cannot be written to)", () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
+    const o = { n: 1 };
+    expect([...ex.map(sameObject, [o, { n: 2 }], [o, { n: 2 }])]).toEqual([true, false]);
+    expect(ex.submit(sameObject, o, o).result()).toBe(true);
+    expect([...ex.map(frozenItem, [o, o])]).toEqual([true, true]);
     ex.shutdown();
   });
 

@@ -14,12 +14,17 @@ const internals: Record<string, unknown> = {};
 export function registerApi(exports: Record<string, unknown>, file: string): void {
   api = exports;
   apiFile = file;
+  byValue = undefined;
 }
 
 /** Registers a library function that threads call by `name` (not part of the public API). */
 export function registerInternal(name: string, value: unknown): void {
   internals[name] = value;
+  byValue = undefined;
 }
+
+/** Each API value's name (the first, in the order of the exports), then each internal's: made on first use. */
+let byValue: Map<unknown, { name: string; internal: boolean }> | undefined;
 
 /** The public API object (what `require("threadlab")` returns). */
 export function apiObject(): Record<string, unknown> {
@@ -33,9 +38,20 @@ export function apiModuleFile(): string | undefined {
 
 /** The API or internal name under which `value` is known, if it is one of threadlab's own. */
 export function apiNameOf(value: unknown): { name: string; internal: boolean } | undefined {
-  for (const name of Object.keys(api)) if (api[name] === value && name !== "default") return { name, internal: false };
-  for (const name of Object.keys(internals)) if (internals[name] === value) return { name, internal: true };
-  return undefined;
+  // Asked on every thread start: a scan of the ~60 exports (each a getter) cost 3 µs of it.
+  if (!byValue) {
+    byValue = new Map();
+    for (const name of Object.keys(api)) {
+      const v = api[name];
+      if (name !== "default" && !byValue.has(v)) byValue.set(v, { name, internal: false });
+    }
+    for (const name of Object.keys(internals)) {
+      const v = internals[name];
+      if (!byValue.has(v)) byValue.set(v, { name, internal: true });
+    }
+  }
+  const found = byValue.get(value);
+  return found ? { ...found } : undefined;
 }
 
 /** Whether `name` is a public API name. */

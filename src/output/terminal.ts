@@ -63,6 +63,8 @@ function brokenPipe(err: Error | undefined): void {
     } catch {
       /* stderr is gone too */
     }
+    // Printed: now the main thread may end the script (it waits for this, or the error could be lost).
+    Atomics.store(counters, C.STDOUT_BROKEN, 2);
   }
   releaseOutput();
   if (isScriptMain()) process.exit(1);
@@ -81,7 +83,7 @@ export function writeTerminal(stream: Stream, data: string | Uint8Array): void {
   const stdout = stream === "stdout";
   acquireOutput();
   try {
-    if (stdout && Atomics.load(sharedState().counters, C.STDOUT_BROKEN) === 1 && !isHostedProcess()) brokenPipe(undefined);
+    if (stdout && Atomics.load(sharedState().counters, C.STDOUT_BROKEN) !== 0 && !isHostedProcess()) brokenPipe(undefined);
     try {
       writeAll(stdout ? 1 : 2, bytes);
     } catch (err) {
@@ -95,10 +97,20 @@ export function writeTerminal(stream: Stream, data: string | Uint8Array): void {
 }
 
 // A script's main thread blocked in join(), acquire(), sleep()... ends the script once a thread has met
-// the closed stdout (its waits run this between slices).
+// the closed stdout (its waits run this between slices): once that thread has printed the error (2), or
+// REPORT_WAIT_MS after it said it would (1) — exiting at once lost the error now and then (a test saw
+// exit code 1 and an empty stderr, 1 run in 20).
+const REPORT_WAIT_MS = 200;
+let brokenSeenAt = 0;
 if (isMainThread && isPoolOwner) {
   addMainWaitHook(() => {
-    if (!isHosted() && Atomics.load(sharedState().counters, C.STDOUT_BROKEN) === 1) process.exit(1);
+    if (isHosted()) return;
+    const broken = Atomics.load(sharedState().counters, C.STDOUT_BROKEN);
+    if (broken === 2) process.exit(1);
+    if (broken === 1) {
+      brokenSeenAt ||= performance.now();
+      if (performance.now() - brokenSeenAt > REPORT_WAIT_MS) process.exit(1);
+    }
   });
 }
 

@@ -22,7 +22,7 @@ export const C = {
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
   SPAWNS_ASKED: 14, // workers the pool has asked the supervisor for, not yet spawned
-  STDOUT_BROKEN: 15, // 1 once a write to the terminal's stdout failed with EPIPE (the reader is gone)
+  STDOUT_BROKEN: 15, // 1 once a write to the terminal's stdout failed with EPIPE (the reader is gone), 2 once its error is printed
   TERMINATE_MINE: 16, // 1 + the index of the worker main spawned that the supervisor asks main to stop
   SPIN_CORES: 17, // the cores this process's running threads may fill; past it a spin is a short one (state/spin.ts)
   SLEEPING: 18, // threads asleep in a wait now (state/spin.ts)

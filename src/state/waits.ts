@@ -110,6 +110,11 @@ export function waitSeq(slot: number): number {
   return Atomics.load(sharedState().waits, slot * WR.STRIDE + WR.SEQ);
 }
 
+/** What `slot`'s thread waits for now (a WAIT kind; WAIT.NONE when it runs), without reading the record's text. */
+export function waitKind(slot: number): number {
+  return Atomics.load(sharedState().waits, slot * WR.STRIDE + WR.KIND);
+}
+
 /** The name of the thread in `slot` ("MainThread" for the main thread's). */
 export function slotName(slot: number): string {
   if (slot === MAX_THREADS) return "MainThread";

@@ -20,7 +20,7 @@ import { RuntimeError, ValueError, describe } from "../errors";
 import { sharedState } from "../state/buffers";
 import { C, MAX_THREADS, T } from "../state/layout";
 import { codeSlot, myCode, mySlot } from "../state/me";
-import { WAIT, codeAlive, readWait, setWaitWhere, slotName, waitSeq, type WaitRecord } from "../state/waits";
+import { WAIT, codeAlive, readWait, setWaitWhere, slotName, waitKind, waitSeq, type WaitRecord } from "../state/waits";
 import { whereHere } from "../transport/stacks";
 
 const POLICIES = ["report", "raise"] as const;
@@ -131,7 +131,7 @@ function anotherRuns(mine: number): boolean {
   for (let slot = 0; slot <= MAX_THREADS; slot++) {
     if (slot === mine) continue;
     if (slot < MAX_THREADS && !(Atomics.load(threads, slot * T.STRIDE + T.STATE) & 1)) continue;
-    if (readWait(slot).kind === WAIT.NONE) return true;
+    if (waitKind(slot) === WAIT.NONE) return true;
   }
   return false;
 }

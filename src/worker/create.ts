@@ -40,8 +40,9 @@ function resourceLimits(): WorkerOptions["resourceLimits"] {
   return mb > 0 ? { maxOldGenerationSizeMb: mb } : undefined;
 }
 
-export function createWorker(file: string, options: WorkerOptions): Worker {
-  const base = { ...options, resourceLimits: resourceLimits(), stdout: false, stderr: false };
+/** Creates a worker; `capped`: a pool worker, which runs threads, gets the heap limit (the supervisor does not). */
+export function createWorker(file: string, options: WorkerOptions, capped = true): Worker {
+  const base = { ...options, resourceLimits: capped ? resourceLimits() : undefined, stdout: false, stderr: false };
   const execArgv = workerExecArgv();
   if (!execArgv) return new Worker(file, base);
   try {

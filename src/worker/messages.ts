@@ -9,13 +9,18 @@ export type ToSupervisor =
   | { type: "start"; task: Task } // a thread starts a thread: place this task
   // main spawned worker `index` itself: serve its directory, watch it by its life port
   | { type: "adopt"; index: number; directory: { port: MessagePort; mailbox: SharedArrayBuffer }; life: MessagePort }
-  | { type: "exiting"; word: number }; // the thread (of this slot word) called process.exit() and is unwinding
+  // main's worker `index` died before there was a supervisor to give it to, of `error` if main heard one
+  | { type: "adoptDead"; index: number; error?: { message: string; code?: string; stack?: string } }
+  | { type: "exiting"; word: number } // the thread (of this slot word) called process.exit() and is unwinding
+  | { type: "bootFailed"; error: string }; // this worker's start-up threw (boot.ts); it dies of it
 
 /** Supervisor → main (on the control port). */
 export type ToMain =
   | { type: "port"; index: number; gen: number; port: MessagePort }
   | { type: "done"; count: number }
-  | { type: "terminate"; index: number }; // stop the worker main spawned (it runs a daemon thread at shutdown)
+  | { type: "terminate"; index: number } // stop the worker main spawned (it runs a daemon thread at shutdown)
+  | { type: "bootFailed"; index: number; error: string } // a new worker died before it could run a thread
+  | { type: "supervisorFailed"; error: string }; // the supervisor met an error it cannot go on from, and ends
 
 /**
  * In a pool worker: where to send the supervisor a message. It hears a worker it spawned on the

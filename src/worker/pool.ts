@@ -35,6 +35,8 @@ interface Known {
 const known: Known[] = [];
 /** A starter that waits this long for a busy worker asks for a new one, and for more every BOOT_MS. */
 const GROW_AFTER_MS = 1;
+/** A start that waits this long for a worker starts the supervisor, which sees a worker that dies booting. */
+const SUPERVISE_AFTER_MS = 100;
 let supervisor: Worker | undefined;
 let control: MessagePort | undefined;
 const reply = new Int32Array(new SharedArrayBuffer(4));
@@ -51,8 +53,16 @@ let directoryConnection: { port: MessagePort; mailbox: Int32Array } | undefined;
 export const POOL_MIN = Number(process.env.THREADLAB_POOL_MIN ?? 2);
 export const IDLE_SECONDS = Number(process.env.THREADLAB_IDLE_SECONDS ?? 10);
 
+/** How many new workers have died before running a thread, and why the last one did. */
+let bootFailures = 0;
+let lastBootFailure = "";
+
 function handle(msg: ToMain): void {
   if (msg.type === "terminate") stopMineIfAsked();
+  else if (msg.type === "bootFailed") {
+    bootFailures++;
+    lastBootFailure = msg.error;
+  } else if (msg.type === "supervisorFailed") supervisorFailed(msg.error);
   else if (msg.type === "port") {
     const at = known.findIndex((k) => k.index === msg.index);
     const entry = { index: msg.index, gen: msg.gen, port: msg.port };
@@ -82,6 +92,13 @@ export function setOutputRing(ring: SharedArrayBuffer): void {
 /** Whether the supervisor failed: then it is not started again, and starts say so. */
 let supervisorGone = false;
 
+function supervisorFailed(error: string): void {
+  if (supervisorGone) return;
+  process.stderr.write(`threadlab: the worker supervisor failed: ${error}\n`);
+  supervisor = undefined;
+  supervisorGone = true;
+}
+
 function ensureSupervisor(): void {
   if (supervisor || supervisorGone) return;
   const s = sharedState();
@@ -96,20 +113,24 @@ function ensureSupervisor(): void {
   const transferList: MessagePort[] = [port2, directory.port2];
   spawnFirst();
   const first = mine ? 1 : 0;
-  supervisor = createWorker(path.join(__dirname, "boot.js"), {
-    workerData: {
-      threadlabEntry: "worker/supervisor.js",
-      threadlab: { buffers: s.buffers, index: -1 },
-      control: port2,
-      reply: reply.buffer,
-      directory: { port: directory.port2, mailbox: mainMailbox },
-      poolMin: POOL_MIN,
-      idleSeconds: IDLE_SECONDS,
-      spawnFirst: POOL_MIN - first,
-      outputRing,
+  supervisor = createWorker(
+    path.join(__dirname, "boot.js"),
+    {
+      workerData: {
+        threadlabEntry: "worker/supervisor.js",
+        threadlab: { buffers: s.buffers, index: -1 },
+        control: port2,
+        reply: reply.buffer,
+        directory: { port: directory.port2, mailbox: mainMailbox },
+        poolMin: POOL_MIN,
+        idleSeconds: IDLE_SECONDS,
+        spawnFirst: POOL_MIN - first,
+        outputRing,
+      },
+      transferList,
     },
-    transferList,
-  });
+    false,
+  );
   supervisor.unref();
   // The supervisor spawns the rest of the first POOL_MIN workers as it boots: they are on their way already.
   Atomics.add(s.counters, C.SPAWNS_ASKED, POOL_MIN - first);
@@ -117,12 +138,9 @@ function ensureSupervisor(): void {
     supervisor.postMessage(adoption.msg, adoption.transfer);
     adoption = undefined;
   }
-  // If the supervisor itself ever fails, say so loudly: threads could no longer start.
-  supervisor.on("error", (err) => {
-    process.stderr.write(`threadlab: the worker supervisor failed: ${err.stack ?? err}\n`);
-    supervisor = undefined;
-    supervisorGone = true;
-  });
+  // If the supervisor itself ever fails, say so loudly: threads could no longer start. (Its own errors
+  // come as a message main reads even while it blocks; this is for the rest, e.g. a failed spawn.)
+  supervisor.on("error", (err) => supervisorFailed(err.stack ?? String(err)));
   // The end of a script, as CPython's threading._shutdown: the at-exit hooks (executors shut
   // down), then every non-daemon thread is waited for; also after an uncaught error in the main code.
   process.on("beforeExit", () => {
@@ -162,9 +180,13 @@ function spawnFirst(): void {
     msg: { type: "adopt", index, directory: made.directory, life: made.life! },
     transfer: [made.directory.port, made.life!],
   };
+  let died: NodeJS.ErrnoException | undefined;
   worker.on("error", (err: NodeJS.ErrnoException) => {
-    // Running out of memory is reported by the supervisor, to the thread's own output.
-    if (err.code !== "ERR_WORKER_OUT_OF_MEMORY")
+    died = err;
+    // Running out of memory is reported by the supervisor, to the thread's own output; an error as it
+    // boots by the start() that waits for it (see waitForWorker).
+    const booted = Atomics.load(sharedState().workers, index * W.STRIDE + W.TID) !== 0;
+    if (err.code !== "ERR_WORKER_OUT_OF_MEMORY" && booted)
       process.stderr.write(`threadlab: a pool worker failed: ${err.stack ?? String(err)}\n`);
   });
   // The supervisor may ask for it to be stopped while main blocks: main's waits look between slices.
@@ -173,6 +195,11 @@ function spawnFirst(): void {
     if (mine?.worker !== worker) return;
     mine = undefined;
     unhook();
+    // Dead before there is a supervisor (its ports with it): the supervisor, when it comes, is told so.
+    if (adoption) {
+      const error = died && { message: died.message, code: died.code, stack: died.stack };
+      adoption = { msg: { type: "adoptDead", index, error }, transfer: [] };
+    }
   });
 }
 
@@ -296,6 +323,10 @@ function waitForWorker(): Known {
   const growAt = performance.now() + (known.length === 0 ? 0 : GROW_AFTER_MS);
   Atomics.add(counters, C.IDLE_WAITERS, 1);
   let grew = false;
+  const failuresBefore = bootFailures;
+  // The supervisor starts with the first thread, once its worker is placed (see launch); but only the
+  // supervisor sees a worker die, so a start that waits long for the first worker starts it now.
+  const watchAt = performance.now() + SUPERVISE_AFTER_MS;
   try {
     for (;;) {
       const epoch = Atomics.load(counters, C.IDLE_EPOCH);
@@ -319,7 +350,11 @@ function waitForWorker(): Known {
           supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
         }
       }
+      if (!supervisor && performance.now() >= watchAt) ensureSupervisor();
       if (supervisorGone) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
+      // A worker that dies as it starts would be followed by another, and another: say why instead.
+      if (bootFailures > failuresBefore)
+        throw new RuntimeError(`can't start new thread: a new worker failed to start: ${lastBootFailure}`);
       waitWord(counters, C.IDLE_EPOCH, epoch, 1);
     }
   } finally {

@@ -64,6 +64,10 @@ const pool = new Map<number, Worker>();
 /** Workers main spawned (the first), watched by their life ports. */
 const adopted = new Set<number>();
 const deaths = new Map<number, Error>();
+/** Why a worker's start-up threw, as it said (boot.ts) before it died. */
+const bootErrors = new Map<number, string>();
+/** Tasks of threads that threads started, placed on a worker that has not taken them yet. */
+const placed = new Map<number, Task>();
 
 // ---- the directory of shared buffers (state/directory.ts) ------------------------------------
 
@@ -160,6 +164,7 @@ function place(task: Task): void {
   if (index < 0) index = spawn(WS.CLAIMED);
   pool.get(index)!.postMessage(task);
   post(index);
+  placed.set(index, task);
 }
 
 function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): void {
@@ -171,6 +176,24 @@ function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): vo
       later.registry.finishSlot(msg.task.ref);
     }
   } else if (msg.type === "exiting" && index !== undefined) watchExit(index, worker, msg.word);
+  else if (msg.type === "bootFailed" && index !== undefined) bootErrors.set(index, msg.error);
+}
+
+/**
+ * Why worker `index` died before it ran its first thread: what its start-up threw, how it died,
+ * else (the first worker, whose Worker object is main's) that it exited; with the heap cap, if set.
+ */
+function bootFailure(index: number): string {
+  const err = deaths.get(index) as NodeJS.ErrnoException | undefined;
+  // Its own error's stack says where its start-up failed; Node's (out of memory) only where Node noticed.
+  const oom = err?.code === "ERR_WORKER_OUT_OF_MEMORY";
+  let why =
+    bootErrors.get(index) ??
+    (oom ? `[${err.code}] ${err.message}` : err ? (err.stack ?? String(err)) : "it exited while starting up");
+  const cap = Number(process.env.THREADLAB_WORKER_MAX_OLD_MB);
+  if (cap > 0 && (oom || !err) && !bootErrors.has(index))
+    why += ` (THREADLAB_WORKER_MAX_OLD_MB=${cap} caps each worker's heap; a worker needs at least 6 MiB to start: raise the cap or unset it)`;
+  return why;
 }
 
 /**
@@ -226,7 +249,24 @@ function onExit(index: number, worker: Worker | undefined): void {
   if (worker) pool.delete(index);
   const i = index * W.STRIDE;
   const left = stateOf(index) === WS.LEFT;
-  if (Atomics.load(workers, i + W.TID) === 0) Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
+  const task = placed.get(index);
+  placed.delete(index);
+  if (Atomics.load(workers, i + W.TID) === 0) {
+    Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
+    if (!stopping?.pending.has(index)) {
+      const error = bootFailure(index);
+      // A thread's thread placed on it ends with the error in its output; main's start() that waits for a
+      // worker throws it (woken by the epoch).
+      if (task && later.registry.isSlotAlive(task.ref)) {
+        report(task, new Error(`can't start new thread: a new worker failed to start: ${error}`));
+        later.registry.finishSlot(task.ref);
+      }
+      send({ type: "bootFailed", index, error });
+      Atomics.add(counters, C.IDLE_EPOCH, 1);
+      Atomics.notify(counters, C.IDLE_EPOCH);
+    }
+  }
+  bootErrors.delete(index);
   const slot = Atomics.load(workers, i + W.THREAD_SLOT);
   if (slot >= 0) {
     const ref: SlotRef = { slot, word: Atomics.load(workers, i + W.THREAD_STATE) };
@@ -307,13 +347,29 @@ parentPort!.on("message", (msg: ToSupervisor) => {
     }
     maybeStopped();
   } else if (msg.type === "adopt") adopt(msg);
-  else if (msg.type === "start") onWorkerMessage(msg);
+  else if (msg.type === "adoptDead") {
+    adopted.add(msg.index);
+    if (msg.error) deaths.set(msg.index, Object.assign(new Error(msg.error.message), msg.error));
+    onExit(msg.index, undefined);
+  } else if (msg.type === "start") onWorkerMessage(msg);
 });
 
 for (let n = 0; n < setup.spawnFirst; n++) {
   spawn(WS.BOOTING);
   Atomics.sub(counters, C.SPAWNS_ASKED, 1);
 }
+
+// An error of the supervisor's own would leave starts waiting for workers that never come: main is told
+// (on the control port, which it reads while it blocks) and its waits wake; then the supervisor ends.
+process.on("uncaughtException", (err) => {
+  try {
+    send({ type: "supervisorFailed", error: err.stack ?? String(err) });
+  } finally {
+    Atomics.add(counters, C.IDLE_EPOCH, 1);
+    Atomics.notify(counters, C.IDLE_EPOCH);
+    process.exit(1);
+  }
+});
 
 // How many cores other programs leave to this process: spinning waits stop when there are none.
 watchLoad();

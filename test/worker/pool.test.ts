@@ -194,6 +194,31 @@ u.join();
     expect(r.stderr).toMatch(/^Exception in thread hog:\nError \[ERR_WORKER_OUT_OF_MEMORY\]: .*heap out of memory/);
   });
 
+  test("a worker that cannot start (its heap cap is too small) makes start() throw, every time, instead of hanging", async () => {
+    // The first start waits for the worker main spawned as the library loaded; the second, made once
+    // main's event loop has seen that worker die, for a worker the supervisor spawns.
+    const r = await runScript(
+      header +
+        `
+const t = new Thread({ target: () => print("never runs"), name: "first" });
+try { t.start(); } catch (e) { print(e.constructor.name + ": " + e.message); }
+print("alive:", t.isAlive());
+setTimeout(() => {
+  try { new Thread({ target: () => print("never runs") }).start(); } catch (e) { print("again: " + e.message); }
+  new Thread({ target: () => print("never runs") }).start();
+}, 300);
+`,
+      { env: { THREADLAB_WORKER_MAX_OLD_MB: "3" }, timeoutMs: 60000 },
+    );
+    const why =
+      "can't start new thread: a new worker failed to start: [ERR_WORKER_OUT_OF_MEMORY] Worker terminated due to reaching memory limit: " +
+      "JS heap out of memory (THREADLAB_WORKER_MAX_OLD_MB=3 caps each worker's heap; a worker needs at least 6 MiB to start: raise the cap or unset it)";
+    expect(r.stdout).toBe(`RuntimeError: ${why}\nalive: false\nagain: ${why}\n`);
+    // The last start's error is uncaught: printed, and the script exits 1.
+    expect(r.stderr).toContain(`RuntimeError: ${why}\n`);
+    expect(r.code).toBe(1);
+  }, 60000);
+
   test("process.exit() in a thread ends that thread only, and keeps what it printed", async () => {
     const r = await runScript(
       header +

@@ -63,7 +63,7 @@ const reply = new Int32Array(setup.reply);
 const pool = new Map<number, Worker>();
 /** Workers main spawned (the first), watched by their life ports. */
 const adopted = new Set<number>();
-const deaths = new Map<number, Error>();
+const deaths = new Map<number, NodeJS.ErrnoException>();
 /** Why a worker's start-up threw, as it said (boot.ts) before it died. */
 const bootErrors = new Map<number, string>();
 /** Tasks of threads that threads started, placed on a worker that has not taken them yet. */
@@ -184,7 +184,7 @@ function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): vo
  * else (the first worker, whose Worker object is main's) that it exited; with the heap cap, if set.
  */
 function bootFailure(index: number): string {
-  const err = deaths.get(index) as NodeJS.ErrnoException | undefined;
+  const err = deaths.get(index);
   // Its own error's stack says where its start-up failed; Node's (out of memory) only where Node noticed.
   const oom = err?.code === "ERR_WORKER_OUT_OF_MEMORY";
   let why =

@@ -27,9 +27,46 @@ export function registerHandleType(type: string, revive: Reviver): void {
   revivers.set(type, revive);
 }
 
+/**
+ * The module that registers each type. A thread's worker loads the library's modules as they are
+ * first used (worker/bundle.ts): the first handle of a type to arrive loads its module.
+ * (test/transport/handles.test.ts checks that every registered type is here.)
+ */
+export const HANDLE_MODULES: Readonly<Record<string, string>> = {
+  Thread: "../thread/thread",
+  local: "../thread/local",
+  Lock: "../sync/lock",
+  RLock: "../sync/rlock",
+  Condition: "../sync/condition",
+  Semaphore: "../sync/semaphore",
+  BoundedSemaphore: "../sync/semaphore",
+  Event: "../sync/event",
+  Barrier: "../sync/barrier",
+  Value: "../shared/value",
+  SharedArray: "../shared/value",
+  SharedList: "../shared/collections",
+  SharedDict: "../shared/collections",
+  SharedObject: "../shared/objects",
+  SharedContainer: "../shared/containers",
+  Queue: "../shared/queue",
+  LifoQueue: "../shared/queue",
+  PriorityQueue: "../shared/queue",
+  SimpleQueue: "../shared/queue",
+  Future: "../futures/future",
+};
+
+/** The types registered so far. */
+export function registeredHandleTypes(): string[] {
+  return [...revivers.keys()];
+}
+
 /** Rebuilds the object a handle describes (objects whose state holds other handles use it too). */
 export function revive(handle: Handle): unknown {
-  const fn = revivers.get(handle.type);
+  let fn = revivers.get(handle.type);
+  if (!fn && Object.prototype.hasOwnProperty.call(HANDLE_MODULES, handle.type)) {
+    require(HANDLE_MODULES[handle.type]);
+    fn = revivers.get(handle.type);
+  }
   if (!fn) throw new DataCloneError(`unknown threadlab object type ${handle.type}`);
   return fn(handle.state);
 }

@@ -14,6 +14,8 @@ import Module, { createRequire } from "module";
 import { tmpdir } from "os";
 import * as path from "path";
 import * as vm from "vm";
+import { isMainThread } from "worker_threads";
+import { countLazyLoad, isPeeking } from "../state/lazy";
 import type * as acornTypes from "acorn";
 
 const DIST_SRC = path.resolve(__dirname, "..");
@@ -51,20 +53,60 @@ function withoutComments(code: string): string {
   return out + code.slice(at);
 }
 
-/** Writes the bundle of every module under dist/src (run once, by the build). */
-export function writeBundle(): void {
-  const parts = modules(DIST_SRC).map((file) => {
-    const code = withoutComments(readFileSync(file, "utf8"));
-    return `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${code}\n}`;
+/** Where the modules that start-up does not need live: loaded the first time one of them is. */
+export const REST = path.join(DIST_SRC, "..", "worker-bundle-rest.js");
+
+/** What start-up runs: a pool worker's entry, and the package's main with its index. */
+const ROOTS = ["worker/entry.js", "main.js", "index.js"].map((f) => path.join(DIST_SRC, f));
+const INDEX = path.join(DIST_SRC, "index.js");
+
+/** The bundled modules `code` (of `file`) requires: each relative id, resolved, and whether it binds a name. */
+function requiresOf(file: string, code: string, known: Set<string>): { target: string; bound: boolean }[] {
+  return [...code.matchAll(/^(?:(?:var|const|let) \w+ = )?.*?require\("(\.[^"]+)"\)/gm)].flatMap((m) => {
+    const target = path.resolve(path.dirname(file), m[1]);
+    const found = [target, `${target}.js`, path.join(target, "index.js")].find((c) => known.has(c));
+    return found ? [{ target: found, bound: /^(?:var|const|let) \w+ = require\(/.test(m[0]) }] : [];
   });
-  const text = `(function () { return {\n${parts.join(",\n")}\n}; })`;
+}
+
+/** One bundle file: its modules, each a function of Node's five module arguments; ASCII only. */
+function bundleText(parts: string[], extra = ""): string {
+  const text = `(function () { return { modules: {\n${parts.join(",\n")}\n}${extra} }; })`;
   // ASCII only: one character outside Latin-1 (an em dash in a comment) makes V8 keep the whole
   // source as a two-byte string, twice the memory in every worker. A \u escape means the same
   // character in a string, a template, a regular expression, an identifier and a comment alike.
-  writeFileSync(
-    BUNDLE,
-    text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`),
-  );
+  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * Writes the bundles of every module under dist/src (run once, by the build). The index's
+ * re-exports of modules nothing else at start-up needs (Queue, Barrier, the executor, the
+ * timeline...) are lazy: those modules go in the second bundle, compiled and run only when a
+ * name of theirs is first used (or a handle of theirs arrives: state/handle.ts). A worker that
+ * runs a thread keeps in memory the source it compiled, and every object its modules made.
+ */
+export function writeBundle(): void {
+  const code = new Map(modules(DIST_SRC).map((file) => [file, withoutComments(readFileSync(file, "utf8"))]));
+  const known = new Set(code.keys());
+  const lazy: string[] = [];
+  const core = new Set<string>();
+  const visit = (file: string): void => {
+    if (core.has(file)) return;
+    core.add(file);
+    for (const { target, bound } of requiresOf(file, code.get(file)!, known)) {
+      // A name the index re-exports (var x_1 = require(...)) is read only through its getter.
+      if (file === INDEX && bound && target !== file) lazy.push(target);
+      else visit(target);
+    }
+  };
+  ROOTS.forEach(visit);
+  const part = (file: string) =>
+    `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${code.get(file)!}\n}`;
+  const later = [...known].filter((f) => !core.has(f));
+  const lazyLater = lazy.filter((f) => !core.has(f));
+  const table = `, lazy: ${JSON.stringify(lazyLater)}, later: ${JSON.stringify(later)}`;
+  writeFileSync(BUNDLE, bundleText([...core].map(part), table));
+  writeFileSync(REST, bundleText(later.map(part)));
 }
 
 /** A short name for a path (FNV-1a): the cache's file name. */
@@ -75,67 +117,122 @@ function hashOf(text: string): string {
 }
 
 type Definition = (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
+interface Compiled {
+  script: vm.Script;
+  cacheFile: string;
+  stamp: Buffer;
+  fresh: boolean;
+  modules: Record<string, Definition>;
+  /** In the first bundle: the index's lazy re-exports, and every module of the second. */
+  lazy?: string[];
+  later?: string[];
+}
+
+/** Compiles bundle `file` with its code cache, and runs its top level: its module table. */
+function compile(file: string): Compiled {
+  const code = readFileSync(file, "utf8");
+  const cacheDir = path.join(tmpdir(), "threadlab-code-cache");
+  // One cache file per Node version and bundle path (so rebuilding replaces it rather than adding
+  // one); its first line says which build of the bundle it was made from (size and time).
+  // Main's cache and a worker's apart: each holds the code its side ran (a worker deserializes all of
+  // its cache: main's, with what only main runs, cost a worker 0.3 MiB more).
+  const role = isMainThread ? "main" : "worker";
+  const cacheFile = path.join(cacheDir, `${process.version}-${hashOf(file)}-${role}.bin`);
+  const stat = statSync(file);
+  const stamp = Buffer.from(`${stat.size} ${stat.mtimeMs}\n`);
+  let cachedData: Buffer | undefined;
+  try {
+    const cached = readFileSync(cacheFile);
+    if (cached.subarray(0, stamp.length).equals(stamp)) cachedData = cached.subarray(stamp.length);
+  } catch {
+    /* no cache yet: this worker makes it */
+  }
+  const script = new vm.Script(code, { filename: file, cachedData });
+  const table = (script.runInThisContext() as () => Pick<Compiled, "modules" | "lazy" | "later">)();
+  return { script, cacheFile, stamp, fresh: !cachedData || script.cachedDataRejected === true, ...table };
+}
+
+/** Writes `bundle`'s code cache if it had none: made after modules ran, it holds the code they compiled. */
+function saveCache(bundle: Compiled): void {
+  if (!bundle.fresh) return;
+  bundle.fresh = false;
+  try {
+    mkdirSync(path.dirname(bundle.cacheFile), { recursive: true });
+    const tmp = `${bundle.cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    writeFileSync(tmp, Buffer.concat([bundle.stamp, bundle.script.createCachedData()]));
+    renameSync(tmp, bundle.cacheFile);
+  } catch {
+    /* no cache this time: the next worker tries again */
+  }
+}
+
+let loadOne: ((file: string) => unknown) | undefined;
 
 /**
  * Loads the bundle and runs module `entry` (a path under dist/src) from it; returns its exports,
  * or undefined if there is no bundle (the caller then loads the files one by one). A module some
- * file already loaded (it is in require's cache) is used as it is: one copy of each, always.
+ * file already loaded (it is in require's cache) is used as it is: one copy of each, always. A
+ * second call (a thread's require("threadlab") after its worker booted) uses the same bundle.
  */
 export function loadFromBundle(entry: string): unknown {
+  if (loadOne) return loadOne(path.join(DIST_SRC, entry));
   if (!existsSync(BUNDLE)) return undefined;
-  const code = readFileSync(BUNDLE, "utf8");
-  const cacheDir = path.join(tmpdir(), "threadlab-code-cache");
-  // One cache file per Node version and bundle path (so rebuilding replaces it rather than adding
-  // one); its first line says which build of the bundle it was made from (size and time).
-  const cacheFile = path.join(cacheDir, `${process.version}-${hashOf(BUNDLE)}.bin`);
-  const stat = statSync(BUNDLE);
-  const stamp = Buffer.from(`${stat.size} ${stat.mtimeMs}\n`);
-  let cachedData: Buffer | undefined;
-  try {
-    const file = readFileSync(cacheFile);
-    if (file.subarray(0, stamp.length).equals(stamp)) cachedData = file.subarray(stamp.length);
-  } catch {
-    /* no cache yet: this worker makes it */
-  }
-  const script = new vm.Script(code, { filename: BUNDLE, cachedData });
-  const definitions = (script.runInThisContext() as () => Record<string, Definition>)();
+  const first = compile(BUNDLE);
+  let rest: Compiled | undefined;
+  const inRest = new Set(first.later);
+  const definitionOf = (file: string): Definition | undefined =>
+    first.modules[file] ?? (inRest.has(file) ? (rest ??= compile(REST)).modules[file] : undefined);
+  const lazy = new Set(first.lazy);
   const loaded = new Map<string, Module>();
+  // One require for what is not in the bundle (Node's modules, packages), shared by every bundled module:
+  // they all live in dist/src, so a package resolves the same from each. (One per module, with its
+  // module paths, was a fifth of what a worker's start-up allocated.)
+  const outside = createRequire(INDEX);
+  const paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(DIST_SRC);
+  /** A lazy module's exports before it is loaded: it loads on the first read of a name (see writeBundle). */
+  const later = (file: string): object =>
+    new Proxy(
+      {},
+      {
+        get: (_, key) =>
+          isPeeking() && !loaded.has(file) && !require.cache[file]
+            ? undefined
+            : (load(file) as Record<PropertyKey, unknown>)[key],
+        has: (_, key) => key in (load(file) as object),
+      },
+    );
   const load = (file: string): unknown => {
     const known = loaded.get(file) ?? require.cache[file];
     if (known) return known.exports as unknown;
-    const define = definitions[file];
+    const define = definitionOf(file);
     if (!define) return require(file);
+    if (inRest.has(file)) countLazyLoad();
     const mod = new Module(file, module);
     mod.filename = file;
-    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+    mod.paths = paths;
     loaded.set(file, mod);
     // In require's cache under its real path: whoever requires the file gets this copy.
     require.cache[file] = mod;
-    const real = createRequire(file);
+    const dir = path.dirname(file);
     const req = Object.assign((id: string) => {
       if (id.startsWith(".")) {
-        const target = path.resolve(path.dirname(file), id);
-        for (const candidate of [target, `${target}.js`, path.join(target, "index.js")])
-          if (definitions[candidate]) return load(candidate);
+        const target = path.resolve(dir, id);
+        for (const candidate of [target, `${target}.js`, path.join(target, "index.js")]) {
+          if (file === INDEX && lazy.has(candidate) && !loaded.has(candidate)) return later(candidate);
+          if (first.modules[candidate] || inRest.has(candidate)) return load(candidate);
+        }
+        return outside(target) as unknown; // a file of the library outside the bundle (bundle.js itself)
       }
-      return real(id) as unknown;
-    }, real) as NodeJS.Require;
-    define.call(mod.exports, mod.exports, req, mod, file, path.dirname(file));
+      return outside(id) as unknown;
+    }, outside) as NodeJS.Require;
+    define.call(mod.exports, mod.exports, req, mod, file, dir);
     mod.loaded = true;
+    if (rest && inRest.has(file)) saveCache(rest);
     return mod.exports;
   };
+  loadOne = load;
   const entryExports = load(path.join(DIST_SRC, entry));
-  if (!cachedData || script.cachedDataRejected) {
-    // Made after the modules ran, the cache holds the code they compiled as they loaded.
-    try {
-      mkdirSync(cacheDir, { recursive: true });
-      const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
-      writeFileSync(tmp, Buffer.concat([stamp, script.createCachedData()]));
-      renameSync(tmp, cacheFile);
-    } catch {
-      /* no cache this time: the next worker tries again */
-    }
-  }
+  saveCache(first);
   return entryExports;
 }
 

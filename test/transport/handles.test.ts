@@ -1,0 +1,120 @@
+/**
+ * threadlab's objects crossing to threads whose workers load the library's
+ * modules only as they are first used (worker/bundle.ts): every handle type
+ * finds its module, and an API name first read late is still known as one.
+ * Each case is a real script in a child process.
+ */
+import * as path from "path";
+import { runScript } from "../helpers/run-script";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+describe("handles and lazily loaded modules", () => {
+  test("every kind of threadlab object reaches a fresh worker that had not loaded its module, and works there", async () => {
+    const r = await runScript(`
+const tl = require("threadlab");
+const { Thread, print } = tl;
+class Point { constructor(x) { this.x = x; } }
+const ex = new tl.ThreadPoolExecutor({ maxWorkers: 1 });
+const future = ex.submit(() => 6 * 7);
+future.result();
+const objects = {
+  Lock: new tl.Lock(), RLock: new tl.RLock(), Condition: new tl.Condition(), Semaphore: new tl.Semaphore(2),
+  BoundedSemaphore: new tl.BoundedSemaphore(1), Event: new tl.Event(), Barrier: new tl.Barrier(1),
+  Value: new tl.Value("i", 5), SharedArray: new tl.SharedArray("d", [1.5, 2.5]), SharedList: new tl.SharedList([1, 2]),
+  SharedDict: new tl.SharedDict({ a: 1 }), Queue: new tl.Queue(), LifoQueue: new tl.LifoQueue(), PriorityQueue: new tl.PriorityQueue(),
+  SimpleQueue: new tl.SimpleQueue(), local: new tl.local(), Future: future, Thread: tl.currentThread(), Point: new Point(3),
+};
+objects.Queue.put("q");
+// The thread's worker has loaded none of the lazy modules but the executor's when the arguments arrive (the next test shows
+// a worker loads only what it is given); each object must bring its module, and work.
+function use(o) {
+  const out = [];
+  for (const [name, v] of Object.entries(o)) out.push(name + ":" + (name in tl ? v instanceof tl[name] : v.constructor.name));
+  o.Lock.acquire(); o.Lock.release();
+  o.RLock.with(() => o.RLock.with(() => {}));
+  o.Condition.with(() => o.Condition.notifyAll());
+  o.Semaphore.acquire(); o.BoundedSemaphore.acquire(); o.BoundedSemaphore.release();
+  o.Event.set();
+  o.Barrier.wait();
+  o.Value.value += 1;
+  o.SharedArray[0] += 1;
+  o.SharedList.append(3);
+  o.SharedDict.set("b", 2);
+  out.push("q=" + o.Queue.get());
+  o.LifoQueue.put(1); o.PriorityQueue.put(2); o.SimpleQueue.put(3);
+  o.Point.x += 1;
+  out.push("future=" + o.Future.result(), "thread=" + o.Thread.name);
+  print(out.join(" "));
+}
+const t = new Thread({ target: use, args: [objects] });
+t.start();
+t.join();
+ex.shutdown();
+print(objects.Event.isSet(), objects.Value.value, objects.SharedArray[0], objects.SharedList.length, objects.SharedDict.get("b"),
+  objects.LifoQueue.get(), objects.PriorityQueue.get(), objects.SimpleQueue.get(), objects.Point.x, objects.Semaphore._value ?? "");
+`);
+    expect(r.stderr).toBe("");
+    // Each is an instance of the thread's own class of that name (loaded there for it), a Point is a Point.
+    const names =
+      "Lock RLock Condition Semaphore BoundedSemaphore Event Barrier Value SharedArray SharedList SharedDict Queue LifoQueue PriorityQueue SimpleQueue local Future Thread"
+        .split(" ")
+        .map((n) => `${n}:true`)
+        .join(" ")
+        .concat(" Point:Point");
+    expect(r.stdout).toBe(`${names} q=q future=42 thread=MainThread\ntrue 6 2.5 3 2 1 2 3 4 \n`);
+  });
+
+  test("a worker loads a lazy module only when a thread needs it: an Event's thread has no Queue module", async () => {
+    const r = await runScript(`
+const { Thread, Event, Queue, print } = require("threadlab");
+const loaded = () => Object.keys(require("module")._cache).filter((f) => /sync\\/event|shared\\/queue/.test(f)).map((f) => f.split("/").pop());
+const ev = new Event();
+const t = new Thread({ target: (e) => { e.set(); print("event thread:", loaded().join(",")); }, args: [ev] });
+t.start();
+t.join();
+const q = new Queue();
+const u = new Thread({ target: (q) => { q.put(1); print("queue thread:", loaded().sort().join(",")); }, args: [q] });
+u.start();
+u.join();
+print("main:", loaded().sort().join(","), ev.isSet(), q.get());
+`);
+    expect(r.stderr).toBe("");
+    // The second thread may run on the first one's worker (which has the Event's module) or a fresh one.
+    expect(r.stdout).toMatch(
+      /^event thread: event\.js\nqueue thread: (event\.js,)?queue\.js\nmain: event\.js,queue\.js true 1\n$/,
+    );
+  });
+
+  test("an API name first read after threads have started is known as one: its value is not sent", async () => {
+    const r = await runScript(`
+const tl = require("threadlab");
+const { Thread, print } = tl;
+const a = new Thread({ target: () => print("first") });
+a.start();
+a.join();
+// Only now does this process load the Barrier module (the resolver's map of API values is stale).
+const { Barrier } = require("threadlab");
+function useBarrier() { const b = new Barrier(1); print("barrier parties:", b.parties, Barrier === require("threadlab").Barrier); }
+const t = new Thread({ target: useBarrier });
+t.start();
+t.join();
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("first\nbarrier parties: 1 true\n");
+  });
+
+  test("every registered handle type names the module that registers it", async () => {
+    const r = await runScript(`
+const tl = require("threadlab");
+for (const name of Object.keys(tl)) void tl[name]; // loads every module the index re-exports
+const handle = require(${JSON.stringify(path.join(ROOT, "dist/src/state/handle.js"))});
+const types = handle.registeredHandleTypes().sort();
+const missing = types.filter((t) => !(t in handle.HANDLE_MODULES));
+const extra = Object.keys(handle.HANDLE_MODULES).filter((t) => !types.includes(t));
+console.log(JSON.stringify({ count: types.length, missing, extra }));
+`);
+    expect(r.stderr).toBe("");
+    expect(JSON.parse(r.stdout)).toEqual({ count: 20, missing: [], extra: [] });
+  });
+});

@@ -55,6 +55,13 @@ function withoutComments(code: string): string {
 
 /** Where the modules that start-up does not need live: loaded the first time one of them is. */
 export const REST = path.join(DIST_SRC, "..", "worker-bundle-rest.js");
+/**
+ * The packages that read a function's source to send it (transport/parser.ts), with what they
+ * require: loaded at a process's first thread start (12 ms from their files, here, without a code
+ * cache), and in a worker only once its thread starts a thread.
+ */
+export const PARSER = path.join(DIST_SRC, "..", "worker-bundle-parser.js");
+const PARSER_PACKAGES = ["acorn", "eslint-scope"];
 
 /** What start-up runs: a pool worker's entry, and the package's main with its index. */
 const ROOTS = ["worker/entry.js", "main.js", "index.js"].map((f) => path.join(DIST_SRC, f));
@@ -102,11 +109,47 @@ export function writeBundle(): void {
   ROOTS.forEach(visit);
   const part = (file: string) =>
     `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${code.get(file)!}\n}`;
-  const later = [...known].filter((f) => !core.has(f));
+  const rest = [...known].filter((f) => !core.has(f));
   const lazyLater = lazy.filter((f) => !core.has(f));
-  const table = `, lazy: ${JSON.stringify(lazyLater)}, later: ${JSON.stringify(later)}`;
+  const parser = packageModules(PARSER_PACKAGES);
+  const later: Record<string, "rest" | "parser"> = {};
+  for (const f of rest) later[f] = "rest";
+  for (const f of parser.code.keys()) later[f] = "parser";
+  const table = `, lazy: ${JSON.stringify(lazyLater)}, later: ${JSON.stringify(later)}, packages: ${JSON.stringify(parser.packages)}, links: ${JSON.stringify(parser.links)}`;
   writeFileSync(BUNDLE, bundleText([...core].map(part), table));
-  writeFileSync(REST, bundleText(later.map(part)));
+  writeFileSync(REST, bundleText(rest.map(part)));
+  for (const [file, text] of parser.code) code.set(file, text);
+  writeFileSync(PARSER, bundleText([...parser.code.keys()].map(part)));
+}
+
+/**
+ * The files of `packages` (as the library requires them) and of what they require in turn: each
+ * file's code, where each id it requires resolved to, and where each package's main is.
+ */
+function packageModules(packages: string[]): {
+  code: Map<string, string>;
+  packages: Record<string, string>;
+  links: Record<string, Record<string, string>>;
+} {
+  const code = new Map<string, string>();
+  const links: Record<string, Record<string, string>> = {};
+  const visit = (file: string): void => {
+    if (code.has(file)) return;
+    const text = withoutComments(readFileSync(file, "utf8"));
+    code.set(file, text);
+    links[file] = {};
+    for (const m of text.matchAll(/\brequire\(\s*(["'])([^"']+)\1\s*\)/g)) {
+      const id = m[2];
+      if (Module.isBuiltin(id)) continue;
+      const target = createRequire(file).resolve(id);
+      links[file][id] = target;
+      if (/\.c?js$/.test(target)) visit(target);
+    }
+  };
+  const from = createRequire(path.join(DIST_SRC, "index.js"));
+  const mains = Object.fromEntries(packages.map((id) => [id, from.resolve(id)]));
+  Object.values(mains).forEach(visit);
+  return { code, packages: mains, links };
 }
 
 /** A short name for a path (FNV-1a): the cache's file name. */
@@ -123,9 +166,12 @@ interface Compiled {
   stamp: Buffer;
   fresh: boolean;
   modules: Record<string, Definition>;
-  /** In the first bundle: the index's lazy re-exports, and every module of the second. */
+  /** In the first bundle: the index's lazy re-exports, and which later bundle holds each other module. */
   lazy?: string[];
-  later?: string[];
+  later?: Record<string, "rest" | "parser">;
+  /** The parser's packages: each one's main, and where each of their files' requires go. */
+  packages?: Record<string, string>;
+  links?: Record<string, Record<string, string>>;
 }
 
 /** Compiles bundle `file` with its code cache, and runs its top level: its module table. */
@@ -148,14 +194,24 @@ function compile(file: string): Compiled {
     /* no cache yet: this worker makes it */
   }
   const script = new vm.Script(code, { filename: file, cachedData });
-  const table = (script.runInThisContext() as () => Pick<Compiled, "modules" | "lazy" | "later">)();
+  const table = (script.runInThisContext() as () => Pick<Compiled, "modules" | "lazy" | "later" | "packages" | "links">)();
   return { script, cacheFile, stamp, fresh: !cachedData || script.cachedDataRejected === true, ...table };
 }
 
-/** Writes `bundle`'s code cache if it had none: made after modules ran, it holds the code they compiled. */
+/**
+ * Writes `bundle`'s code cache if it had none: made after modules ran, it holds the code they
+ * compiled. Main's is made as the process exits (once after each build), so that it holds what
+ * the program's first thread start ran too (acorn's parser: 7 ms of a first start without it); a
+ * worker's at once (a worker is often stopped rather than let exit).
+ */
 function saveCache(bundle: Compiled): void {
   if (!bundle.fresh) return;
   bundle.fresh = false;
+  if (isMainThread) process.once("exit", () => writeCache(bundle));
+  else writeCache(bundle);
+}
+
+function writeCache(bundle: Compiled): void {
   try {
     mkdirSync(path.dirname(bundle.cacheFile), { recursive: true });
     const tmp = `${bundle.cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
@@ -178,11 +234,25 @@ export function loadFromBundle(entry: string): unknown {
   if (loadOne) return loadOne(path.join(DIST_SRC, entry));
   if (!existsSync(BUNDLE)) return undefined;
   const first = compile(BUNDLE);
-  let rest: Compiled | undefined;
-  const inRest = new Set(first.later);
-  const definitionOf = (file: string): Definition | undefined =>
-    first.modules[file] ?? (inRest.has(file) ? (rest ??= compile(REST)).modules[file] : undefined);
+  const laterOf = first.later ?? {};
+  const bundles: Partial<Record<"rest" | "parser", Compiled>> = {};
+  const bundleOf = (file: string): Compiled | undefined => {
+    const name = Object.prototype.hasOwnProperty.call(laterOf, file) ? laterOf[file] : undefined;
+    return name && (bundles[name] ??= compile(name === "rest" ? REST : PARSER));
+  };
+  const definitionOf = (file: string): Definition | undefined => first.modules[file] ?? bundleOf(file)?.modules[file];
+  const bundled = (file: string) => first.modules[file] !== undefined || Object.prototype.hasOwnProperty.call(laterOf, file);
   const lazy = new Set(first.lazy);
+  const links = first.links ?? {};
+  // A package is taken from the bundle while its file is where it was when the bundle was written (the
+  // build writes the bundle where it runs; resolving the id again cost a first thread start 3 ms).
+  const packageOk = new Map<string, boolean>();
+  const packageFile = (id: string): string | undefined => {
+    const file = first.packages?.[id];
+    if (!file) return undefined;
+    if (!packageOk.has(id)) packageOk.set(id, existsSync(file));
+    return packageOk.get(id) ? file : undefined;
+  };
   const loaded = new Map<string, Module>();
   // One require for what is not in the bundle (Node's modules, packages), shared by every bundled module:
   // they all live in dist/src, so a package resolves the same from each. (One per module, with its
@@ -206,7 +276,7 @@ export function loadFromBundle(entry: string): unknown {
     if (known) return known.exports as unknown;
     const define = definitionOf(file);
     if (!define) return require(file);
-    if (inRest.has(file)) countLazyLoad();
+    if (laterOf[file] === "rest") countLazyLoad();
     const mod = new Module(file, module);
     mod.filename = file;
     mod.paths = paths;
@@ -214,20 +284,28 @@ export function loadFromBundle(entry: string): unknown {
     // In require's cache under its real path: whoever requires the file gets this copy.
     require.cache[file] = mod;
     const dir = path.dirname(file);
+    const linked = Object.prototype.hasOwnProperty.call(links, file) ? links[file] : undefined;
     const req = Object.assign((id: string) => {
+      // A package's file: what it requires was resolved when the bundle was written.
+      if (linked) {
+        const target = linked[id];
+        return (target ? (bundled(target) ? load(target) : outside(target)) : outside(id)) as unknown;
+      }
       if (id.startsWith(".")) {
         const target = path.resolve(dir, id);
         for (const candidate of [target, `${target}.js`, path.join(target, "index.js")]) {
           if (file === INDEX && lazy.has(candidate) && !loaded.has(candidate)) return later(candidate);
-          if (first.modules[candidate] || inRest.has(candidate)) return load(candidate);
+          if (bundled(candidate)) return load(candidate);
         }
         return outside(target) as unknown; // a file of the library outside the bundle (bundle.js itself)
       }
-      return outside(id) as unknown;
+      const pkg = packageFile(id);
+      return (pkg ? load(pkg) : outside(id)) as unknown;
     }, outside) as NodeJS.Require;
     define.call(mod.exports, mod.exports, req, mod, file, dir);
     mod.loaded = true;
-    if (rest && inRest.has(file)) saveCache(rest);
+    const own = bundleOf(file);
+    if (own) saveCache(own);
     return mod.exports;
   };
   loadOne = load;

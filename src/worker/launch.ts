@@ -6,10 +6,12 @@ import { RuntimeError } from "../errors";
 import { isPoolOwner } from "../state/buffers";
 import { setLauncher } from "../thread/thread";
 import { supervisorPort, type ToSupervisor } from "./messages";
-import * as pool from "./pool";
+
+/** The pool: main's alone (a worker never loads it, nor what it imports). */
+const pool = () => require("./pool") as typeof import("./pool");
 
 // (The pool starts booting when the library loads: see warm.ts.)
-if (isPoolOwner) setLauncher({ launch: pool.launch });
+if (isPoolOwner) setLauncher({ launch: pool().launch });
 else setLauncher({ launch: (task) => void supervisorPort().postMessage({ type: "start", task } satisfies ToSupervisor) });
 
 /**
@@ -21,5 +23,5 @@ else setLauncher({ launch: (task) => void supervisorPort().postMessage({ type: "
  */
 export function shutdown(): number {
   if (!isPoolOwner) throw new RuntimeError("shutdown() can only be called from the main thread");
-  return pool.shutdown();
+  return pool().shutdown();
 }

@@ -17,14 +17,17 @@ import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
-import { WAIT, beginWait, endWait } from "../state/waits";
-import { addMainWaitHook, waitWord } from "../sync/wait";
-import { runAtExit } from "../thread/atexit";
 import type { Task } from "../thread/task";
 import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
 import type { ToMain, ToSupervisor } from "./messages";
 import { createWorker, spawnPoolWorker } from "./create";
-import { installMainUncaught } from "./uncaught";
+
+// What only a start or the end needs, loaded then: the first worker is spawned as the library begins
+// to load (warm.ts), and each module loaded before that delays it (3.5 ms of 11, here).
+const waitModule = () => require("../sync/wait") as typeof import("../sync/wait");
+const waitsModule = () => require("../state/waits") as typeof import("../state/waits");
+const atExitModule = () => require("../thread/atexit") as typeof import("../thread/atexit");
+const uncaughtModule = () => require("./uncaught") as typeof import("./uncaught");
 
 interface Known {
   index: number;
@@ -138,20 +141,22 @@ function ensureSupervisor(): void {
     supervisor.postMessage(adoption.msg, adoption.transfer);
     adoption = undefined;
   }
+  // The supervisor may now ask for main's worker to be stopped while main blocks: main's waits look between slices.
+  if (mine) mine.unhook = waitModule().addMainWaitHook(stopMineIfAsked);
   // If the supervisor itself ever fails, say so loudly: threads could no longer start. (Its own errors
   // come as a message main reads even while it blocks; this is for the rest, e.g. a failed spawn.)
   supervisor.on("error", (err) => supervisorFailed(err.stack ?? String(err)));
   // The end of a script, as CPython's threading._shutdown: the at-exit hooks (executors shut
   // down), then every non-daemon thread is waited for; also after an uncaught error in the main code.
   process.on("beforeExit", () => {
-    runAtExit();
+    atExitModule().runAtExit();
     waitForNonDaemonThreads();
   });
-  installMainUncaught(waitForNonDaemonThreads);
+  uncaughtModule().installMainUncaught(waitForNonDaemonThreads);
 }
 
 /** The worker main spawned (see spawnFirst); the supervisor watches it by its life port. */
-let mine: { worker: Worker; index: number } | undefined;
+let mine: { worker: Worker; index: number; unhook?: () => void } | undefined;
 let firstSpawned = false;
 /** What tells the supervisor of that worker, until there is a supervisor. */
 let adoption: { msg: ToSupervisor; transfer: MessagePort[] } | undefined;
@@ -189,12 +194,10 @@ function spawnFirst(): void {
     if (err.code !== "ERR_WORKER_OUT_OF_MEMORY" && booted)
       process.stderr.write(`threadlab: a pool worker failed: ${err.stack ?? String(err)}\n`);
   });
-  // The supervisor may ask for it to be stopped while main blocks: main's waits look between slices.
-  const unhook = addMainWaitHook(stopMineIfAsked);
   worker.on("exit", () => {
     if (mine?.worker !== worker) return;
+    mine.unhook?.();
     mine = undefined;
-    unhook();
     // Dead before there is a supervisor (its ports with it): the supervisor, when it comes, is told so.
     if (adoption) {
       const error = died && { message: died.message, code: died.code, stack: died.stack };
@@ -231,7 +234,7 @@ function ask(msg: ToSupervisor): ToMain {
       continue;
     }
     if (!supervisor) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
-    waitWord(reply, 0, 0, 50);
+    waitModule().waitWord(reply, 0, 0, 50);
     Atomics.store(reply, 0, 0);
   }
 }
@@ -355,7 +358,7 @@ function waitForWorker(): Known {
       // A worker that dies as it starts would be followed by another, and another: say why instead.
       if (bootFailures > failuresBefore)
         throw new RuntimeError(`can't start new thread: a new worker failed to start: ${lastBootFailure}`);
-      waitWord(counters, C.IDLE_EPOCH, epoch, 1);
+      waitModule().waitWord(counters, C.IDLE_EPOCH, epoch, 1);
     }
   } finally {
     Atomics.sub(counters, C.IDLE_WAITERS, 1);
@@ -383,6 +386,8 @@ export function waitForNonDaemonThreads(): void {
   const counters = sharedState().counters;
   if (Atomics.load(counters, C.NON_DAEMON_ALIVE) === 0) return;
   // In its wait record, as a join: a deadlock report counts this thread as waiting, not running.
+  const { WAIT, beginWait, endWait } = waitsModule();
+  const { waitWord } = waitModule();
   beginWait(WAIT.JOIN, "non-daemon threads");
   try {
     for (let n = Atomics.load(counters, C.NON_DAEMON_ALIVE); n > 0; n = Atomics.load(counters, C.NON_DAEMON_ALIVE)) {

@@ -6,6 +6,6 @@
  * keep the process alive.
  */
 import { isPoolOwner } from "../state/buffers";
-import { warm } from "./pool";
 
-if (isPoolOwner && process.env.THREADLAB_LAZY_POOL !== "1") warm();
+// The pool is main's alone: a worker never loads it (nor what it imports).
+if (isPoolOwner && process.env.THREADLAB_LAZY_POOL !== "1") (require("./pool") as typeof import("./pool")).warm();

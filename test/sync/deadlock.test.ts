@@ -168,6 +168,9 @@ r.acquire();
 r.acquire();
 const t = new Thread({ target: () => r.acquire(), daemon: true, name: "taker" });
 t.start();
+// start() returns once taker runs, at most 5 ms before it blocks: let it block, so that main's join is
+// the wait that closes the cycle (if taker's were, taker would raise).
+sleep(0.3);
 const t0 = Date.now();
 setDeadlockPolicy("raise");
 try {

@@ -1,7 +1,8 @@
 /**
  * threadlab's objects crossing to threads whose workers load the library's
  * modules only as they are first used (worker/bundle.ts): every handle type
- * finds its module, and an API name first read late is still known as one.
+ * finds its module, and an API name first read late is still known as one;
+ * the parser's packages load from a bundle of their own.
  * Each case is a real script in a child process.
  */
 import * as path from "path";
@@ -102,6 +103,23 @@ t.join();
 `);
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe("first\nbarrier parties: 1 true\n");
+  });
+
+  test("the parser's packages come from the bundle, under their own paths: a user's require of them gets the same copy", async () => {
+    const r = await runScript(`
+const { Thread, print } = require("threadlab");
+const t = new Thread({ target: (n) => print("ran", n), args: [1] });
+t.start();
+t.join();
+const acornFile = require.resolve("acorn");
+const bundled = require("module")._cache[acornFile];
+const acorn = require("acorn");
+const scope = require("eslint-scope");
+const ast = acorn.parse("let a = 1; a + 2", { ecmaVersion: "latest" });
+print(bundled !== undefined && bundled.exports === acorn, ast.body.length, scope.analyze(ast, { ecmaVersion: 2022 }).scopes.length);
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("ran 1\ntrue 2 1\n");
   });
 
   test("every registered handle type names the module that registers it", async () => {

@@ -1,9 +1,12 @@
 /**
- * Pool workers boot from one file: every module of the built library in a
- * single script (`dist/worker-bundle.js`, written by `writeBundle()` when
- * `npm run build` runs), compiled with a V8 code cache. A worker that loaded
- * ~60 files one by one spent most of its boot resolving, reading and
- * compiling them; this one reads one file and most of its code comes compiled.
+ * Pool workers and the package's main load the library from bundles: the
+ * built modules in a few scripts (written by `writeBundle()` when `npm run
+ * build` runs), each compiled with a V8 code cache. `dist/worker-bundle.js`
+ * holds what start-up runs; the rest of the library and the parser's packages
+ * are in two more, compiled when one of their modules is first needed. A
+ * worker that loaded ~60 files one by one spent most of its boot resolving,
+ * reading and compiling them; this one reads one file and most of its code
+ * comes compiled.
  *
  * Each bundled module keeps its own file name and folder (for __dirname and
  * stack frames), and is entered into require's cache under its real path, so
@@ -67,11 +70,16 @@ const PARSER_PACKAGES = ["acorn", "eslint-scope"];
 const ROOTS = ["worker/entry.js", "main.js", "index.js"].map((f) => path.join(DIST_SRC, f));
 const INDEX = path.join(DIST_SRC, "index.js");
 
+/** The bundled module that relative `id`, required by `file`, names, as Node would find it; or undefined. */
+function bundledTarget(file: string, id: string, isBundled: (file: string) => boolean): string | undefined {
+  const target = path.resolve(path.dirname(file), id);
+  return [target, `${target}.js`, path.join(target, "index.js")].find(isBundled);
+}
+
 /** The bundled modules `code` (of `file`) requires: each relative id, resolved, and whether it binds a name. */
 function requiresOf(file: string, code: string, known: Set<string>): { target: string; bound: boolean }[] {
   return [...code.matchAll(/^(?:(?:var|const|let) \w+ = )?.*?require\("(\.[^"]+)"\)/gm)].flatMap((m) => {
-    const target = path.resolve(path.dirname(file), m[1]);
-    const found = [target, `${target}.js`, path.join(target, "index.js")].find((c) => known.has(c));
+    const found = bundledTarget(file, m[1], (f) => known.has(f));
     return found ? [{ target: found, bound: /^(?:var|const|let) \w+ = require\(/.test(m[0]) }] : [];
   });
 }
@@ -79,12 +87,11 @@ function requiresOf(file: string, code: string, known: Set<string>): { target: s
 /**
  * `code` (of `file`) with each require of a bundled module by relative id made a require by its path:
  * the loader then finds it in its table as it is, where resolving the id (path.resolve and three
- * candidate names, for each of some 500 requires) made a third of a worker's start-up garbage.
+ * candidate names, for each of some 500 requires) made two fifths of a worker's start-up garbage.
  */
 function withPaths(file: string, code: string, known: Set<string>): string {
   return code.replace(/\brequire\("(\.[^"]+)"\)/g, (whole, id: string) => {
-    const target = path.resolve(path.dirname(file), id);
-    const found = [target, `${target}.js`, path.join(target, "index.js")].find((c) => known.has(c));
+    const found = bundledTarget(file, id, (f) => known.has(f));
     return found ? `require(${JSON.stringify(found)})` : whole;
   });
 }
@@ -99,9 +106,9 @@ function bundleText(parts: string[], extra = ""): string {
 }
 
 /**
- * Writes the bundles of every module under dist/src (run once, by the build). The index's
- * re-exports of modules nothing else at start-up needs (Queue, Barrier, the executor, the
- * timeline...) are lazy: those modules go in the second bundle, compiled and run only when a
+ * Writes the bundles of every module under dist/src and of the parser's packages (run once, by
+ * the build). The index's re-exports of modules nothing else at start-up needs (Queue, Barrier,
+ * the executor, the timeline...) are lazy: those modules go in the second bundle, compiled and run only when a
  * name of theirs is first used (or a handle of theirs arrives: state/handle.ts). A worker that
  * runs a thread keeps in memory the source it compiled, and every object its modules made.
  */
@@ -306,13 +313,11 @@ export function loadFromBundle(entry: string): unknown {
       }
       // A bundled module by its path (the build wrote its requires so: see withPaths).
       if (bundled(id)) return file === INDEX && lazy.has(id) && !loaded.has(id) ? later(id) : load(id);
+      // A relative id the build could not write (a require of a computed name: state/handle.ts).
       if (id.startsWith(".")) {
-        const target = path.resolve(dir, id);
-        for (const candidate of [target, `${target}.js`, path.join(target, "index.js")]) {
-          if (file === INDEX && lazy.has(candidate) && !loaded.has(candidate)) return later(candidate);
-          if (bundled(candidate)) return load(candidate);
-        }
-        return outside(target) as unknown; // a file of the library outside the bundle (bundle.js itself)
+        const found = bundledTarget(file, id, bundled);
+        // Else a file of the library outside the bundle (bundle.js itself).
+        return (found ? load(found) : outside(path.resolve(dir, id))) as unknown;
       }
       const pkg = packageFile(id);
       return (pkg ? load(pkg) : outside(id)) as unknown;

@@ -15,7 +15,7 @@ import "../output/terminal";
 import "../output/cell-sink";
 import { finishSlot } from "../thread/registry";
 import { currentTask, type Task } from "../thread/task";
-import { WS, booted, exited, leave, sleepWhile, stateOf, type WorkerState } from "./lifecycle";
+import { WS, booted, exited, leave, sleepWhile, stateOf, wakeStarters, type WorkerState } from "./lifecycle";
 import { spinSite, spinUntil } from "../state/spin";
 import { trackTimers } from "./leftovers";
 import { installStackMapping } from "../transport/stacks";
@@ -121,10 +121,7 @@ function nextTask(): Task | undefined {
       continue;
     }
     if (state === WS.BOOTING) {
-      if (booted(index)) {
-        Atomics.add(s.counters, C.IDLE_EPOCH, 1);
-        Atomics.notify(s.counters, C.IDLE_EPOCH);
-      }
+      if (booted(index)) wakeStarters();
       continue;
     }
     // A starter has claimed this worker and is posting the task: it comes within microseconds.

@@ -15,7 +15,7 @@
  * and stores RUN; so two starters never place tasks on one worker.
  */
 import { sharedState } from "../state/buffers";
-import { MAX_WORKERS, W } from "../state/layout";
+import { C, MAX_WORKERS, W } from "../state/layout";
 import { futexWait } from "../state/spin";
 
 /** Worker states. */
@@ -109,6 +109,16 @@ export function leave(index: number): boolean {
 /** Worker: its process is ending (any state→EXITED; a worker that left stays LEFT). */
 export function exited(index: number): void {
   if (stateOf(index) !== WS.LEFT) Atomics.store(workers(), word(index), WS.EXITED);
+}
+
+/**
+ * Tells the starters waiting for a worker (pool.ts, waitForWorker) to look again: one became idle,
+ * or died as it started. A waiter counts itself in IDLE_WAITERS before it reads the epoch.
+ */
+export function wakeStarters(): void {
+  const counters = sharedState().counters;
+  Atomics.add(counters, C.IDLE_EPOCH, 1);
+  if (Atomics.load(counters, C.IDLE_WAITERS) > 0) Atomics.notify(counters, C.IDLE_EPOCH);
 }
 
 /** Supervisor: the worker is gone; the slot is free for a new one (→FREE). */

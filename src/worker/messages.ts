@@ -22,6 +22,11 @@ export type ToMain =
   | { type: "bootFailed"; index: number; error: string } // a new worker died before it could run a thread
   | { type: "supervisorFailed"; error: string }; // the supervisor met an error it cannot go on from, and ends
 
+/** What a start says when the worker it waited for died as it started (main's start(), or a thread's). */
+export function bootFailedMessage(why: string): string {
+  return `can't start new thread: a new worker failed to start: ${why}`;
+}
+
 /**
  * In a pool worker: where to send the supervisor a message. It hears a worker it spawned on the
  * worker's parentPort, and the one main spawned on that worker's life port.

@@ -19,7 +19,7 @@ import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
 import type { Task } from "../thread/task";
 import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
-import type { ToMain, ToSupervisor } from "./messages";
+import { bootFailedMessage, type ToMain, type ToSupervisor } from "./messages";
 import { createWorker, spawnPoolWorker } from "./create";
 
 // What only a start or the end needs, loaded then: the first worker is spawned as the library begins
@@ -356,8 +356,7 @@ function waitForWorker(): Known {
       if (!supervisor && performance.now() >= watchAt) ensureSupervisor();
       if (supervisorGone) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
       // A worker that dies as it starts would be followed by another, and another: say why instead.
-      if (bootFailures > failuresBefore)
-        throw new RuntimeError(`can't start new thread: a new worker failed to start: ${lastBootFailure}`);
+      if (bootFailures > failuresBefore) throw new RuntimeError(bootFailedMessage(lastBootFailure));
       waitModule().waitWord(counters, C.IDLE_EPOCH, epoch, 1);
     }
   } finally {

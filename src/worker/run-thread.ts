@@ -4,7 +4,7 @@
  * the excepthook, and reset everything the thread touched before the next.
  */
 import { sharedState } from "../state/buffers";
-import { C, DEATH, T, W } from "../state/layout";
+import { DEATH, T, W } from "../state/layout";
 import { setFirstWait, setMe } from "../state/me";
 import { traceThread } from "../state/trace";
 import { setDeath } from "../state/waits";
@@ -20,7 +20,7 @@ import { setCurrentTask, type Task } from "../thread/task";
 import { Thread, currentThread, setCurrentThread } from "../thread/thread";
 import { excepthook, type ExceptHookArgs } from "../thread/excepthook";
 import { cleanUp, listenerSnapshot } from "./leftovers";
-import { finished } from "./lifecycle";
+import { finished, wakeStarters } from "./lifecycle";
 import { instantiate } from "./instantiate";
 
 /** Hands an error the thread did not catch to the excepthook (the custom one travels as source). */
@@ -129,8 +129,7 @@ export async function runThread(task: Task, index: number): Promise<void> {
   // clean-up does (timers cancelled, listeners and globals the thread left removed, its locals
   // dropped) no other thread can see, so the joiners need not wait for it.
   finished(index);
-  Atomics.add(s.counters, C.IDLE_EPOCH, 1);
-  if (Atomics.load(s.counters, C.IDLE_WAITERS) > 0) Atomics.notify(s.counters, C.IDLE_EPOCH);
+  wakeStarters();
   finishSlot(task.ref);
   cleanUp(before);
   clearThreadLocals();

@@ -8,9 +8,9 @@ import { parentPort, Worker, workerData, type MessagePort } from "worker_threads
 import { C, DEATH, MAX_WORKERS, T, W, type SharedBuffers } from "../state/layout";
 import type { SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
-import { WS, claim, freed, post, stateOf } from "./lifecycle";
+import { WS, claim, freed, post, stateOf, wakeStarters } from "./lifecycle";
 import type { DirectoryReply, DirectoryRequest } from "../state/directory";
-import type { ToMain, ToSupervisor } from "./messages";
+import { bootFailedMessage, type ToMain, type ToSupervisor } from "./messages";
 import { spawnPoolWorker } from "./create";
 import { watchLoad } from "./load";
 
@@ -258,12 +258,11 @@ function onExit(index: number, worker: Worker | undefined): void {
       // A thread's thread placed on it ends with the error in its output; main's start() that waits for a
       // worker throws it (woken by the epoch).
       if (task && later.registry.isSlotAlive(task.ref)) {
-        report(task, new Error(`can't start new thread: a new worker failed to start: ${error}`));
+        report(task, new Error(bootFailedMessage(error)));
         later.registry.finishSlot(task.ref);
       }
       send({ type: "bootFailed", index, error });
-      Atomics.add(counters, C.IDLE_EPOCH, 1);
-      Atomics.notify(counters, C.IDLE_EPOCH);
+      wakeStarters();
     }
   }
   bootErrors.delete(index);
@@ -365,8 +364,7 @@ process.on("uncaughtException", (err) => {
   try {
     send({ type: "supervisorFailed", error: err.stack ?? String(err) });
   } finally {
-    Atomics.add(counters, C.IDLE_EPOCH, 1);
-    Atomics.notify(counters, C.IDLE_EPOCH);
+    wakeStarters();
     process.exit(1);
   }
 });

@@ -197,13 +197,17 @@ interface Compiled {
 /** Compiles bundle `file` with its code cache, and runs its top level: its module table. */
 function compile(file: string): Compiled {
   const code = readFileSync(file, "utf8");
-  const cacheDir = path.join(tmpdir(), "threadlab-code-cache");
+  const cacheDir = process.env.THREADLAB_CODE_CACHE_DIR || path.join(tmpdir(), "threadlab-code-cache");
   // One cache file per Node version and bundle path (so rebuilding replaces it rather than adding
   // one); its first line says which build of the bundle it was made from (size and time).
   // Main's cache and a worker's apart: each holds the code its side ran (a worker deserializes all of
   // its cache: main's, with what only main runs, cost a worker 0.3 MiB more).
+  // And one per set of Node flags: V8 rejects a cache made under other flags (`--max-old-space-size`,
+  // `--stack-size`...), and a program run now with flags and now without rejected and rewrote the
+  // other's each time, so each of its workers compiled the bundle from nothing.
   const role = isMainThread ? "main" : "worker";
-  const cacheFile = path.join(cacheDir, `${process.version}-${hashOf(file)}-${role}.bin`);
+  const flags = [...process.execArgv, process.env.NODE_OPTIONS ?? ""].join(" ").trim();
+  const cacheFile = path.join(cacheDir, `${process.version}-${hashOf(file)}${flags ? `-${hashOf(flags)}` : ""}-${role}.bin`);
   const stat = statSync(file);
   const stamp = Buffer.from(`${stat.size} ${stat.mtimeMs}\n`);
   let cachedData: Buffer | undefined;

@@ -5,8 +5,10 @@
  * the parser's packages load from a bundle of their own.
  * Each case is a real script in a child process.
  */
+import { mkdtempSync, readdirSync, rmSync, statSync } from "fs";
+import { tmpdir } from "os";
 import * as path from "path";
-import { runScript } from "../helpers/run-script";
+import { runFile, runScript, writeScript } from "../helpers/run-script";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -134,5 +136,39 @@ console.log(JSON.stringify({ count: types.length, missing, extra }));
 `);
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({ count: 20, missing: [], extra: [] });
+  });
+
+  test("a program run with other Node flags keeps its own code caches: neither run rejects and rewrites the other's", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "threadlab-cache-test-"));
+    const env = { THREADLAB_CODE_CACHE_DIR: dir };
+    const script = writeScript(`
+const { Thread, Queue } = require("threadlab");
+const q = new Queue();
+const t = new Thread({ target: (q) => q.put(6 * 7), args: [q] });
+t.start();
+t.join();
+console.log(q.get());
+`);
+    const files = () => new Map(readdirSync(dir).map((f) => [f, statSync(path.join(dir, f)).mtimeMs]));
+    try {
+      const plain = await runFile(script, { env });
+      expect([plain.stdout, plain.stderr]).toEqual(["42\n", ""]);
+      const afterPlain = files();
+      // Main's cache and a worker's, for each bundle the run loaded (the core and the rest, for the Queue).
+      expect([...afterPlain.keys()].filter((f) => f.endsWith("-main.bin")).length).toBeGreaterThanOrEqual(2);
+      expect([...afterPlain.keys()].filter((f) => f.endsWith("-worker.bin")).length).toBeGreaterThanOrEqual(2);
+      // --stack-size is a V8 flag: under it V8 rejects a cache made without it.
+      const flagged = await runFile(script, { env, nodeArgs: ["--stack-size=900"] });
+      expect([flagged.stdout, flagged.stderr]).toEqual(["42\n", ""]);
+      const afterFlagged = files();
+      for (const [f, mtime] of afterPlain) expect([f, afterFlagged.get(f)]).toEqual([f, mtime]);
+      expect(afterFlagged.size).toBe(2 * afterPlain.size);
+      // Each run again finds its own caches good: nothing is written.
+      await runFile(script, { env });
+      await runFile(script, { env, nodeArgs: ["--stack-size=900"] });
+      expect(files()).toEqual(afterFlagged);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

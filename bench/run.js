@@ -720,8 +720,10 @@ async function main() {
     ["5. main↔thread ping-pong", benchPingPong],
     ["5b. CPU-bound work on every core", benchCpuBound],
   ];
+  // BENCH_ROWS=1,2,5 runs only the rows whose names begin so (2 takes in 2b).
+  const only = process.env.BENCH_ROWS?.split(",").map((r) => r.trim());
   const rows = [];
-  for (const [name, bench] of benches) {
+  for (const [name, bench] of only ? benches.filter(([n]) => only.some((r) => n.startsWith(`${r}.`))) : benches) {
     currentRow = name;
     try {
       for (const row of [await bench()].flat()) {

@@ -88,10 +88,12 @@ export function parseImports(text: string, file: string): Map<string, ImportedNa
   const names = new Map<string, ImportedName>();
   const req = createRequire(file);
   const request = (specifier: string): string => {
+    // An ES module may import a file by its URL: the worker's require() and import() take its path.
+    const named = specifier.startsWith("file:") ? fileURLToPath(specifier) : specifier;
     try {
-      return req.resolve(specifier);
+      return req.resolve(named);
     } catch {
-      return specifier;
+      return named;
     }
   };
   const compiledCount = new Map<string, number>();

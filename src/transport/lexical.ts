@@ -22,6 +22,8 @@ export interface Lexical {
   origin: Origin | undefined;
   /** The file the function comes from (whose imports its names may be), if it is a file. */
   file: string | undefined;
+  /** Every value is of a binding that can never change: the next read gives the same (see below). */
+  stable: boolean;
 }
 
 interface Known {
@@ -60,7 +62,7 @@ export function lexicalOf(
   callerFile: () => string | undefined,
 ): Lexical {
   const seen = known.get(fn);
-  if (seen?.values) return { values: seen.values, origin: seen.origin, file: seen.file };
+  if (seen?.values) return { values: seen.values, origin: seen.origin, file: seen.file, stable: true };
   const wanted = names.filter((n) => !isIntrinsic(n));
   const { location, scopes } = scopesOf(fn, wanted);
   const values = new Map<string, unknown>();
@@ -85,7 +87,7 @@ export function lexicalOf(
   // (A value still undefined may be a binding not yet initialized: read it again too.)
   const stable = entry.stable;
   if ([...values].every(([n, v]) => stable.has(n) && v !== undefined)) entry.values = values;
-  return { values, origin: entry.origin, file: entry.file };
+  return { values, origin: entry.origin, file: entry.file, stable: entry.values === values };
 }
 
 const origins = new Map<string, Origin | undefined>();

@@ -71,6 +71,20 @@ function namespaceView(layout: Layout): (raw: Record<string, unknown>, name: str
   };
 }
 
+const layouts = new Map<string, Layout>();
+
+/** The code of `program`: made once for a program kept by its target in the starter (it has a key). */
+export function layoutOf(program: Program): Layout {
+  if (program.key === undefined) return programCode(program);
+  let layout = layouts.get(program.key);
+  if (!layout) {
+    if (layouts.size > 200) layouts.clear();
+    layout = programCode(program);
+    layouts.set(program.key, layout);
+  }
+  return layout;
+}
+
 /** Compiles (once per code) and runs the factory of `layout` with `values`. */
 export function runFactory(layout: Layout, values: unknown[]): unknown {
   let factory = factories.get(layout.code);
@@ -145,5 +159,5 @@ export function bindingValue(b: Binding): unknown {
 /** Rebuilds `program` here and now (its modules must load with `require`). */
 export function rebuildSync(program: Program): unknown {
   installStackMapping();
-  return runFactory(programCode(program), program.bindings.map(bindingValue));
+  return runFactory(layoutOf(program), program.bindings.map(bindingValue));
 }

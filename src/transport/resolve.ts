@@ -18,6 +18,7 @@
  * frozen copy. A name no scope holds is a NameError at `start()`; so is an
  * assignment to an outer variable, which a thread's copy could never carry back.
  */
+import { threadId } from "worker_threads";
 import { DataCloneError, NameError } from "../errors";
 import { BINDING_NAME, isShareable } from "../state/handle";
 import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "./api";
@@ -50,6 +51,8 @@ export interface Program {
   /** Bindings in dependency order: what a binding uses comes before it. */
   bindings: Binding[];
   label: string;
+  /** A program kept for its target (see `programs`): the same key, the same code, so a worker builds its code once. */
+  key?: string;
 }
 
 /**
@@ -80,12 +83,30 @@ const valueResolvers: ValueResolver[] = [
   },
 ];
 
+/**
+ * Programs made again without resolving anything, by target: a program whose every name resolved to
+ * something that can never change — a `const` the function's scopes hold, an import, threadlab's API,
+ * a global, a threadlab object (a handle to the same object) or a function whose own names did so —
+ * is the same at the next start() of the same function. (A loop that starts 1000 threads of one
+ * function resolved it 1000 times: 20-30 us of each cold start in main, and the resolver's code kept
+ * hot for V8 to optimize while the threads ran.) Not kept: a program with data (copied afresh at each
+ * start, as it may have changed), one a registered resolver or the notebook's names had a hand in,
+ * one that needed the file that started the thread, or a bound function's. Any change to what
+ * resolvers know (share(), a resolver added or removed) forgets them all.
+ */
+let programs = new WeakMap<object, Program>();
+let programKeys = 0;
+const forgetPrograms = () => void (programs = new WeakMap());
+
+/** Adds to a list of resolvers; what resolvers know changes, so the programs made are forgotten. */
 function adder<T>(list: T[]) {
   return (item: T): (() => void) => {
     list.push(item);
+    forgetPrograms();
     return () => {
       const i = list.indexOf(item);
       if (i >= 0) list.splice(i, 1);
+      forgetPrograms();
     };
   };
 }
@@ -112,6 +133,7 @@ export function share(names: Record<string, unknown>): void {
     throw new TypeError(`share() expected an object of names, like share({ helper, lock }), got ${String(names)}`);
   }
   for (const [k, v] of Object.entries(names)) shared.set(k, v);
+  forgetPrograms();
 }
 
 /** How to fix an unknown name: args exist only for a thread's target; share() works for everything. */
@@ -167,6 +189,11 @@ export function buildProgram(
   // One of threadlab's own functions or classes (an executor thread, a Timer): the worker has it already.
   const own = isBound(target) ? undefined : apiNameOf(target);
   if (own) return { entry: "__own", bindings: [{ kind: "api", name: "__own", prop: own.name, internal: own.internal }], label };
+  const made = programs.get(target);
+  if (made) return made.label === label ? made : { ...made, label };
+
+  /** Set when something the program holds could be different at the next start (see `programs`). */
+  let volatile = false;
 
   const bindings: Binding[] = [];
   /** Binding names by the value they hold, per name as the code wrote it (one value, one binding). */
@@ -174,7 +201,10 @@ export function buildProgram(
   const taken = new Set<string>();
   const sources: string[] = [];
   let caller: string | undefined | null = null;
-  const callerFile = () => (caller === null ? (caller = callerOf()) : caller);
+  const callerFile = () => {
+    volatile = true;
+    return caller === null ? (caller = callerOf()) : caller;
+  };
 
   /** An import of the function's own file (when it is known), else of the file that started the thread. */
   const importOf = (name: string, ctx: Context): ImportedName | undefined => {
@@ -196,6 +226,7 @@ export function buildProgram(
     user: string,
   ): { expr: string; origin: Origin | undefined; aliases: Array<[string, string]> } => {
     if (isBound(fn)) {
+      volatile = true;
       // `obj.method.bind(obj)`: the method travels as source, `this` and the bound arguments as values do.
       const { target, thisArg, args } = boundParts(fn);
       if (
@@ -217,13 +248,17 @@ export function buildProgram(
         ["__bound_args", args],
       ]);
       const free = [...values.keys()].map((name) => ({ name, written: false }));
-      const aliases = visitAll(free, user, { lexical: { values, origin: undefined, file: undefined }, file: undefined });
+      const aliases = visitAll(free, user, {
+        lexical: { values, origin: undefined, file: undefined, stable: false },
+        file: undefined,
+      });
       return { expr, origin: undefined, aliases };
     }
     const analysis = analyze(fn, user);
     sources.push(analysis.expr);
     const names = analysis.free.map((f) => f.name);
     const lexical = needsScopes(names) ? lexicalOf(fn, names, callerFile) : undefined;
+    if (lexical && !lexical.stable) volatile = true;
     const ctx: Context = { lexical, file: lexical?.file };
     const aliases = visitAll(analysis.free, user, ctx);
     return { expr: analysis.expr, origin: lexical ? lexical.origin : originOfText(fn, callerFile), aliases };
@@ -233,7 +268,10 @@ export function buildProgram(
   const fromValue = (name: string, value: unknown, where: string, ctx: Context): Binding | null => {
     for (const vr of valueResolvers) {
       const hit = vr(value);
-      if (hit) return fromResolved(name, hit, false, where, ctx);
+      if (hit) {
+        volatile = true;
+        return fromResolved(name, hit, false, where, ctx);
+      }
     }
     if (typeof value === "function") {
       const ownName = apiNameOf(value);
@@ -266,6 +304,7 @@ export function buildProgram(
         `cannot send '${name}' to a thread: it is an ES module namespace. Import the module inside the target instead`,
       );
     }
+    volatile = true;
     return { kind: "data", name, value: encode(value, `${name}${where}`) };
   };
 
@@ -296,6 +335,7 @@ export function buildProgram(
     for (const r of resolvers) {
       const hit = r(name);
       if (!hit) continue;
+      volatile = true;
       if (written) throw writeError(name, user);
       return { value: "value" in hit ? hit.value : hit, make: () => fromResolved(name, hit, written, "", ctx) };
     }
@@ -405,6 +445,15 @@ export function buildProgram(
   };
 
   const entry = functionSource(target, label);
+  if (namespaces.length > 0) volatile = true;
   finishNamespaces();
-  return { entry: entry.expr, origin: entry.origin, aliases: entry.aliases.length ? entry.aliases : undefined, bindings, label };
+  const program = {
+    entry: entry.expr,
+    origin: entry.origin,
+    aliases: entry.aliases.length ? entry.aliases : undefined,
+    bindings,
+    label,
+  };
+  if (!volatile) programs.set(target, { ...program, key: `${threadId}.${++programKeys}` });
+  return program;
 }

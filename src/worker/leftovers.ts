@@ -7,6 +7,7 @@
 import { promisify } from "util";
 
 const baselineGlobals = new Set(Object.getOwnPropertyNames(globalThis));
+const baselineCount = baselineGlobals.size;
 const timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
 
 /** Wraps this worker's timer functions so that the timers a thread leaves can be found. */
@@ -54,9 +55,16 @@ const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection", "exit", "befo
 type Listener = (...args: unknown[]) => void;
 export type ListenerSnapshot = Map<string, Listener[]>;
 
-/** The process listeners now, to tell later which ones a thread added. */
+let last: ListenerSnapshot | undefined;
+
+/**
+ * The process listeners now, to tell later which ones a thread added. Each thread's clean-up
+ * leaves them as they were before it: the last snapshot is taken again while their counts match.
+ */
 export function listenerSnapshot(): ListenerSnapshot {
-  return new Map(PROCESS_EVENTS.map((e) => [e, process.listeners(e as never) as Listener[]]));
+  if (last && PROCESS_EVENTS.every((e) => process.listenerCount(e) === last!.get(e)!.length)) return last;
+  last = new Map(PROCESS_EVENTS.map((e) => [e, process.listeners(e as never) as Listener[]]));
+  return last;
 }
 
 /** Cancels the thread's leftover timers, removes the listeners it added and deletes the globals it defined. */
@@ -68,11 +76,17 @@ export function cleanUp(before: ListenerSnapshot): void {
   }
   timers.clear();
   for (const [event, kept] of before) {
+    if (kept.length === 0 && process.listenerCount(event) === 0) continue;
     for (const l of process.listeners(event as never) as Listener[]) {
       if (!kept.includes(l)) process.removeListener(event, l);
     }
   }
-  for (const name of Object.getOwnPropertyNames(globalThis)) {
+  // Most threads define no globals: the names are the same as many as at the start, and none is
+  // looked up. (A thread that deletes one of the worker's globals and defines one of its own
+  // keeps the count: its global stays.)
+  const names = Object.getOwnPropertyNames(globalThis);
+  if (names.length === baselineCount) return;
+  for (const name of names) {
     if (!baselineGlobals.has(name)) delete (globalThis as Record<string, unknown>)[name];
   }
 }

@@ -32,7 +32,8 @@ export function reportException(err: unknown, task: Task): Promise<void> | void 
     thread: currentThread(),
   };
   if (!task.hook) return excepthook(args);
-  return instantiate(task.hook)
+  const hook = task.hook;
+  return new Promise((resolve) => resolve(instantiate(hook)))
     .then((hook) => (hook as (a: ExceptHookArgs) => unknown)(args))
     .then(
       () => undefined,
@@ -64,9 +65,9 @@ function begin(task: Task): void {
   traceThread("start", task.ident, task.name);
 }
 
-async function callMaybeAsync(fn: () => unknown): Promise<void> {
-  const result = fn();
-  if (result && typeof (result as { then?: unknown }).then === "function") await (result as Promise<unknown>);
+/** What a call returned, if it is a promise to wait for (an async target's); else undefined: nothing to wait for. */
+function awaitable(result: unknown): PromiseLike<unknown> | undefined {
+  return result && typeof (result as { then?: unknown }).then === "function" ? (result as PromiseLike<unknown>) : undefined;
 }
 
 /** Runs `task` as one thread on worker `index`; returns once the thread has ended and the worker is idle. */
@@ -97,15 +98,19 @@ export async function runThread(task: Task, index: number): Promise<void> {
       setCurrentThread(self);
       begin(task);
       try {
-        await callMaybeAsync(() => self.run());
+        const running = awaitable(self.run());
+        if (running) await running;
       } finally {
         sendFieldsBack(self, task);
       }
     } else if (task.program) {
       const args = decode(task.args, true, "args") as unknown[];
-      const target = (await instantiate(task.program)) as (...a: unknown[]) => unknown;
+      // At once unless a module must be imported: no turn of the microtask queue before the thread runs.
+      const made = instantiate(task.program);
+      const target = (made instanceof Promise ? await made : made) as (...a: unknown[]) => unknown;
       begin(task);
-      await callMaybeAsync(() => target(...args));
+      const running = awaitable(target(...args));
+      if (running) await running;
     } else begin(task);
   } catch (err) {
     // process.exit() threw SystemExit to unwind the thread: it ends quietly, as sys.exit() ends a Python thread.

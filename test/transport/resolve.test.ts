@@ -4,6 +4,7 @@
  */
 import { runScript, writeScript } from "../helpers/run-script";
 import * as path from "path";
+import { pathToFileURL } from "url";
 
 const header = `const { Thread, Lock, Value, share, print, sleep } = require("threadlab");\n`;
 
@@ -164,6 +165,27 @@ t.join();
     );
     expect(r.stderr).toBe("");
     expect(r.stdout).toBe(".txt y.txt\n");
+  });
+
+  test("a module only import() can load (the user's own .mjs, imported by its file: URL) is imported by the worker, with the names around it", async () => {
+    const helper = writeScript(`export function twice(x) { return 2 * x; }\nexport const NAME = "esm";\n`, ".mjs");
+    const r = await runScript(
+      `
+import { Thread, print, Lock } from "threadlab";
+import { twice, NAME } from ${JSON.stringify(pathToFileURL(helper).href)};
+const lock = new Lock();
+const before = 1;
+function work(n) { lock.with(() => print(before, NAME, twice(n))); }
+for (const n of [20, 21]) {
+  const t = new Thread({ target: work, args: [n] });
+  t.start();
+  t.join();
+}
+`,
+      { ext: ".mjs" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("1 esm 40\n1 esm 42\n");
   });
 
   test("what cannot cross is refused with a reason: a function inside data, a native object, a native function", async () => {

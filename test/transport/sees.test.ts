@@ -118,6 +118,32 @@ for (const next of ["second", "third"]) {
     expect(r.stdout).toBe("first 1\nsecond 2\n");
   });
 
+  test("a program kept from an earlier start of the same function is what resolving again would give", async () => {
+    const r = await runScript(`
+const { Thread, Lock, Value, print, share } = require("threadlab");
+const lock = new Lock();
+const count = new Value("i", 0);
+let label = "a";
+const helper = () => label; // its name changes: a program that holds it is made afresh each time
+function steady() { lock.with(() => { count.value += 1; }); }
+function viaHelper() { print(helper()); }
+function viaShared() { print(typeof later === "function" ? later() : later); }
+const run = (target) => { const t = new Thread({ target }); t.start(); t.join(); };
+for (let i = 0; i < 50; i++) run(steady); // all of its names are constants and threadlab objects: kept
+print(count.value);
+for (const next of ["b", "c", "d"]) { run(viaHelper); label = next; }
+share({ later: 1 });
+run(viaShared);
+run(viaShared);
+share({ later: () => "a function now" }); // what share() knows changed: nothing kept is used again
+run(viaShared);
+run(steady);
+print(count.value);
+`);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("50\na\nb\nc\n1\n1\na function now\n51\n");
+  });
+
   test("a thread's function that starts a thread hands on what it sees", async () => {
     const r = await runScript(`
 const { Thread, Value, print, sleep } = require("threadlab");

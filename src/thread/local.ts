@@ -35,9 +35,13 @@ type Attributes = Map<string | symbol, unknown>;
 let store = new WeakMap<object, Attributes>();
 /** The subclassed locals (by their object here) whose constructor has run for this isolate's thread. */
 let initialized = new WeakSet<object>();
+/** Whether this isolate's thread has touched a local: most threads never do, and need nothing wiped. */
+let touched = false;
 
 /** Forgets every thread-local value of this isolate's thread (a pool worker calls it between threads). */
 export function clearThreadLocals(): void {
+  if (!touched) return;
+  touched = false;
   store = new WeakMap();
   initialized = new WeakSet();
 }
@@ -58,7 +62,10 @@ function remember(id: number, proxy: local): void {
 
 function attributes(target: object): Attributes {
   let attrs = store.get(target);
-  if (!attrs) store.set(target, (attrs = new Map<string | symbol, unknown>()));
+  if (!attrs) {
+    touched = true;
+    store.set(target, (attrs = new Map<string | symbol, unknown>()));
+  }
   return attrs;
 }
 
@@ -83,6 +90,7 @@ function makeLocal(id: number, sub: Subclass | undefined): local {
   const init = () => {
     if (!sub || initialized.has(proxy)) return;
     initialized.add(proxy);
+    touched = true;
     initializing = proxy;
     try {
       Reflect.construct(sub.cls, sub.args, sub.cls);
@@ -196,7 +204,10 @@ export class local {
     }
     const proxy = makeLocal(id, sub);
     // This thread is the one making it: its constructor runs now, here.
-    if (sub) initialized.add(proxy);
+    if (sub) {
+      initialized.add(proxy);
+      touched = true;
+    }
     return proxy;
   }
 }

@@ -6,8 +6,12 @@
  */
 import { promisify } from "util";
 
-const baselineGlobals = new Set(Object.getOwnPropertyNames(globalThis));
-const baselineCount = baselineGlobals.size;
+/**
+ * The worker's own globals, as Object.keys lists them: the globals a program makes (`globalThis.x = ...`)
+ * are enumerable, and listing the enumerable ones costs a sixth of listing them all (1.3 vs 8.5 us a
+ * thread, with Node's 130 globals); one a thread makes non-enumerable (Object.defineProperty) stays.
+ */
+const baselineGlobals = new Set(Object.keys(globalThis));
 const timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
 
 /** Wraps this worker's timer functions so that the timers a thread leaves can be found. */
@@ -81,11 +85,11 @@ export function cleanUp(before: ListenerSnapshot): void {
       if (!kept.includes(l)) process.removeListener(event, l);
     }
   }
-  // Most threads define no globals: the names are the same as many as at the start, and none is
-  // looked up. (A thread that deletes one of the worker's globals and defines one of its own
-  // keeps the count: its global stays.)
-  const names = Object.getOwnPropertyNames(globalThis);
-  if (names.length === baselineCount) return;
+  // Most threads define no globals: there are as many as at the start, and none is looked up. (A
+  // thread that deletes one of the worker's globals and defines one of its own keeps the count: its
+  // global stays.)
+  const names = Object.keys(globalThis);
+  if (names.length === baselineGlobals.size) return;
   for (const name of names) {
     if (!baselineGlobals.has(name)) delete (globalThis as Record<string, unknown>)[name];
   }

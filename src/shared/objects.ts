@@ -19,9 +19,9 @@ import { DataCloneError } from "../errors";
 import { registerHandleType, type Handle } from "../state/handle";
 import { nextObjectId } from "../state/ids";
 import { decodeFromBytes, encodeToBytes, markShared, setInstanceSharer } from "../transport/copy";
-import { callerLookup } from "../transport/imports";
 import { rebuildSync } from "../transport/rebuild";
-import { buildProgram, type Program } from "../transport/resolve";
+import { buildProgram, callerLookup } from "../transport/programs";
+import type { Program } from "../transport/resolve";
 import { SharedBlob, type BlobState } from "./blob";
 import { isPlainContainer, toContainer } from "./containers";
 

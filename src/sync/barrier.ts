@@ -9,8 +9,8 @@ import { HANDLE, registerHandleType, revive, type Handle } from "../state/handle
 import { MAX_THREADS } from "../state/layout";
 import { mySlot } from "../state/me";
 import { rebuildSync } from "../transport/rebuild";
-import { buildProgram, refuseDetachedMethod, type Program } from "../transport/resolve";
-import { callerLookup } from "../transport/imports";
+import { buildProgram, callerLookup, refuseDetachedMethod } from "../transport/programs";
+import type { Program } from "../transport/resolve";
 import { Condition, threadWord } from "./condition";
 import { WAIT } from "../state/waits";
 import { Lock, syncName } from "./lock";

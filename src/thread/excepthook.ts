@@ -5,7 +5,8 @@
  */
 import { formatException } from "../output/traceback";
 import { argError } from "../errors";
-import { buildProgram, type Program } from "../transport/resolve";
+import { buildProgram } from "../transport/programs";
+import type { Program } from "../transport/resolve";
 import { currentTask } from "./task";
 import type { Thread } from "./thread";
 

@@ -25,9 +25,9 @@ import { AttributeError } from "../errors";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
 import { nextObjectId } from "../state/ids";
 import { decode, encodeArgs } from "../transport/copy";
-import { callerLookup } from "../transport/imports";
 import { rebuildSync } from "../transport/rebuild";
-import { buildProgram, type Program } from "../transport/resolve";
+import { buildProgram, callerLookup } from "../transport/programs";
+import type { Program } from "../transport/resolve";
 
 type Attributes = Map<string | symbol, unknown>;
 

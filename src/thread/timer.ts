@@ -7,7 +7,7 @@
 import { argError, takesAtMost } from "../errors";
 import { Event } from "../sync/event";
 import { checkTimeout } from "../sync/wait";
-import { refuseDetachedMethod } from "../transport/resolve";
+import { refuseDetachedMethod } from "../transport/programs";
 import { Thread } from "./thread";
 
 export class Timer<A extends unknown[] = unknown[]> extends Thread {

@@ -10,7 +10,7 @@ import { decode, frozenView } from "./copy";
 import { markNamespace } from "./namespaces";
 import { loadSideModule } from "./side-modules";
 import type { Binding, Program } from "./resolve";
-import { addScriptProvider, type KnownScript, type Origin } from "./scripts";
+import type { KnownScript, Origin } from "./scripts";
 import { installStackMapping, registerProgram, type Segment } from "./stacks";
 
 /** A program's code and where each of its functions' texts is in it. */
@@ -60,7 +60,8 @@ const factories = new Map<string, Factory>();
 let programs = 0;
 // A function a thread defines and hands to another thread is found in the program that made it.
 const compiled: KnownScript[] = [];
-addScriptProvider(() => compiled);
+/** The programs this thread compiled, as scripts (scripts.ts asks, when it is loaded). */
+export const compiledScripts = (): Iterable<KnownScript> => compiled;
 
 /** A thread's view of a namespace: frozen, and known as a namespace (with its members' bindings) if the thread passes it on. */
 function namespaceView(layout: Layout): (raw: Record<string, unknown>, name: string, index: number) => unknown {

@@ -25,6 +25,7 @@ import { apiModuleFile, apiNameOf, apiObject, isApiName, isInternalName } from "
 import { encode } from "./copy";
 import { boundParts, isBound } from "./inspector";
 import { importsOf, type ImportedName } from "./imports";
+export { callerLookup } from "./imports";
 import { lexicalOf, needsScopes, originOfText, type Lexical } from "./lexical";
 import { isGlobal, isHelper, isPackageRequest, moduleRequestOf, packageExportOf, requireFrom } from "./names";
 import { namespaceMembers } from "./namespaces";

@@ -18,6 +18,7 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { fileURLToPath } from "url";
 import { scriptSource, type FunctionLocation } from "./inspector";
+import { compiledScripts } from "./rebuild";
 import { inlineSourceMap, type DecodedMap } from "./source-map";
 import { userPosition } from "./stacks";
 
@@ -45,7 +46,8 @@ export interface Origin {
 }
 
 type Provider = () => Iterable<KnownScript>;
-const providers: Provider[] = [];
+// First the programs this thread compiled (a function a thread defines and hands on is found there).
+const providers: Provider[] = [compiledScripts];
 
 /** Adds scripts to look a function up in before asking V8 (the kernel's cells, a worker's programs). */
 export function addScriptProvider(provider: Provider): void {

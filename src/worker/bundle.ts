@@ -65,6 +65,13 @@ export const REST = path.join(DIST_SRC, "..", "worker-bundle-rest.js");
  */
 export const PARSER = path.join(DIST_SRC, "..", "worker-bundle-parser.js");
 const PARSER_PACKAGES = ["acorn", "eslint-scope"];
+/**
+ * And the library's own modules that only making a program uses (the resolver: see
+ * transport/programs.ts, which loads it at its first use): in the same bundle, loaded with the parser.
+ */
+const PARSER_MODULES = ["resolve", "imports", "lexical", "names", "source", "parser", "inspector", "scripts"].map((m) =>
+  path.join(DIST_SRC, "transport", `${m}.js`),
+);
 
 /** What start-up runs: a pool worker's entry, and the package's main with its index. */
 const ROOTS = ["worker/entry.js", "main.js", "index.js"].map((f) => path.join(DIST_SRC, f));
@@ -118,7 +125,7 @@ export function writeBundle(): void {
   const lazy: string[] = [];
   const core = new Set<string>();
   const visit = (file: string): void => {
-    if (core.has(file)) return;
+    if (core.has(file) || PARSER_MODULES.includes(file)) return;
     core.add(file);
     for (const { target, bound } of requiresOf(file, code.get(file)!, known)) {
       // A name the index re-exports (var x_1 = require(...)) is read only through its getter.
@@ -129,9 +136,10 @@ export function writeBundle(): void {
   ROOTS.forEach(visit);
   const part = (file: string) =>
     `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${withPaths(file, code.get(file)!, known)}\n}`;
-  const rest = [...known].filter((f) => !core.has(f));
+  const rest = [...known].filter((f) => !core.has(f) && !PARSER_MODULES.includes(f));
   const lazyLater = lazy.filter((f) => !core.has(f));
   const parser = packageModules(PARSER_PACKAGES);
+  for (const f of PARSER_MODULES) parser.code.set(f, code.get(f)!);
   const later: Record<string, "rest" | "parser"> = {};
   for (const f of rest) later[f] = "rest";
   for (const f of parser.code.keys()) later[f] = "parser";

@@ -89,6 +89,32 @@ print("main:", loaded().sort().join(","), ev.isSet(), q.get());
     );
   });
 
+  test("a worker loads the resolver (and the parser) only once its thread starts a thread", async () => {
+    const r = await runScript(`
+const { Thread, Lock, print } = require("threadlab");
+const resolver = () => Object.keys(require("module")._cache).filter((f) => /transport\\/(resolve|lexical|inspector|scripts)\\.js$|acorn/.test(f)).length;
+const lock = new Lock();
+function inner() { lock.with(() => print("inner ran")); }
+function plain() { lock.with(() => print("plain thread:", resolver())); }
+function starter() {
+  const before = resolver();
+  const t = new Thread({ target: inner });
+  t.start();
+  t.join();
+  print("starter thread:", before, resolver() > 0);
+}
+for (const target of [plain, starter]) {
+  const t = new Thread({ target });
+  t.start();
+  t.join();
+}
+print("main:", resolver() > 0);
+`);
+    expect(r.stderr).toBe("");
+    // The starter may run on the plain thread's worker or a fresh one: neither had the resolver before.
+    expect(r.stdout).toBe("plain thread: 0\ninner ran\nstarter thread: 0 true\nmain: true\n");
+  });
+
   test("an API name first read after threads have started is known as one: its value is not sent", async () => {
     const r = await runScript(`
 const tl = require("threadlab");

@@ -53,7 +53,7 @@ export function setLauncher(l: Launcher): void {
 let viewing: { info: ViewInfo; isMain: boolean } | undefined;
 const objects = new Map<number, Thread>(); // threads this isolate knows, by ident
 
-interface ViewInfo {
+export interface ViewInfo {
   ref: SlotRef | null;
   ident: number;
   name: string;

@@ -66,7 +66,11 @@ const adopted = new Set<number>();
 const deaths = new Map<number, NodeJS.ErrnoException>();
 /** Why a worker's start-up threw, as it said (boot.ts) before it died. */
 const bootErrors = new Map<number, string>();
-/** Tasks of threads that threads started, placed on a worker that has not taken them yet. */
+/**
+ * Tasks of threads that threads started, placed on a worker still booting: if it dies so, the task's
+ * thread is told why (onExit). Only a booting worker can: an entry goes once its worker has booted
+ * (it held the task's arguments, however big, until the worker exited).
+ */
 const placed = new Map<number, Task>();
 
 // ---- the directory of shared buffers (state/directory.ts) ------------------------------------
@@ -164,7 +168,9 @@ function place(task: Task): void {
   if (index < 0) index = spawn(WS.CLAIMED);
   pool.get(index)!.postMessage(task);
   post(index);
-  placed.set(index, task);
+  const booted = (n: number) => Atomics.load(workers, n * W.STRIDE + W.TID) !== 0;
+  for (const n of placed.keys()) if (booted(n)) placed.delete(n);
+  if (!booted(index)) placed.set(index, task);
 }
 
 function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): void {

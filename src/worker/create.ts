@@ -61,6 +61,8 @@ export interface PoolSetup {
   idleSeconds: number;
   /** In the kernel: the shared output ring every pool worker writes cell output to. */
   outputRing?: SharedArrayBuffer;
+  /** The workers' code caches, read once by main (worker/bundle.ts, workerCodeCaches). */
+  codeCaches?: Record<string, SharedArrayBuffer>;
 }
 
 /** A pool worker just spawned, and the ends of its channels that others keep. */
@@ -110,6 +112,7 @@ export function spawnPoolWorker(
       directory: { port: dir.port2, mailbox },
       life: life?.port2,
       outputRing: setup.outputRing,
+      codeCaches: setup.codeCaches,
       poolMin: setup.poolMin,
       idleSeconds: setup.idleSeconds,
     },

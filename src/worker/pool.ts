@@ -20,7 +20,7 @@ import { C, W } from "../state/layout";
 import type { Task } from "../thread/task";
 import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
 import { bootFailedMessage, type ToMain, type ToSupervisor } from "./messages";
-import { createWorker, spawnPoolWorker } from "./create";
+import { createWorker, spawnPoolWorker, workerExecArgv } from "./create";
 
 // What only a start or the end needs, loaded then: the first worker is spawned as the library begins
 // to load (warm.ts), and each module loaded before that delays it (3.5 ms of 11, here).
@@ -82,6 +82,11 @@ function drain(): void {
 
 let outputRing: SharedArrayBuffer | undefined;
 
+let caches: Record<string, SharedArrayBuffer> | undefined;
+/** The pool workers' code caches in shared memory, read once (see worker/bundle.ts). */
+const codeCaches = () =>
+  (caches ??= (require("./bundle") as typeof import("./bundle")).workerCodeCaches(workerExecArgv() ?? process.execArgv));
+
 /**
  * In the kernel: gives every pool worker the shared ring that carries cell
  * output to the kernel's I/O thread. Call it before the first thread starts
@@ -129,6 +134,7 @@ function ensureSupervisor(): void {
         idleSeconds: IDLE_SECONDS,
         spawnFirst: POOL_MIN - first,
         outputRing,
+        codeCaches: codeCaches(),
       },
       transferList,
     },
@@ -173,7 +179,7 @@ function spawnFirst(): void {
   if (POOL_MIN <= 0) return;
   const made = spawnPoolWorker(
     WS.BOOTING,
-    { buffers: sharedState().buffers, poolMin: POOL_MIN, idleSeconds: IDLE_SECONDS, outputRing },
+    { buffers: sharedState().buffers, poolMin: POOL_MIN, idleSeconds: IDLE_SECONDS, outputRing, codeCaches: codeCaches() },
     true,
   );
   if (!made) return;

@@ -26,6 +26,8 @@ interface Setup {
   spawnFirst: number;
   /** In the kernel: the shared output ring every pool worker writes cell output to. */
   outputRing?: SharedArrayBuffer;
+  /** The workers' code caches, read once by main (worker/bundle.ts, workerCodeCaches). */
+  codeCaches?: Record<string, SharedArrayBuffer>;
 }
 
 const setup = workerData as Setup;

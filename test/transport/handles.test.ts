@@ -164,6 +164,26 @@ console.log(JSON.stringify({ count: types.length, missing, extra }));
     expect(JSON.parse(r.stdout)).toEqual({ count: 20, missing: [], extra: [] });
   });
 
+  test("pool workers compile from the code caches main read into shared memory: none keeps a copy of its own", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "threadlab-cache-test-"));
+    const env = { THREADLAB_CODE_CACHE_DIR: dir };
+    const script = writeScript(`
+const { Thread, print } = require("threadlab");
+const t = new Thread({ target: () => print(process.memoryUsage().arrayBuffers) });
+t.start();
+t.join();
+`);
+    try {
+      await runFile(script, { env }); // writes the caches
+      const r = await runFile(script, { env });
+      expect(r.stderr).toBe("");
+      // A worker that read the core bundle's cache itself held it (~150 KB) until a full collection.
+      expect(Number(r.stdout)).toBeLessThan(64 * 1024);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a program run with other Node flags keeps its own code caches: neither run rejects and rewrites the other's", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "threadlab-cache-test-"));
     const env = { THREADLAB_CODE_CACHE_DIR: dir };

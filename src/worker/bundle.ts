@@ -58,6 +58,9 @@ function withoutComments(code: string): string {
 
 /** Where the modules that start-up does not need live: loaded the first time one of them is. */
 export const REST = path.join(DIST_SRC, "..", "worker-bundle-rest.js");
+type BundleName = "rest" | "parser";
+/** Loaded from their files, never from a bundle: the supervisor's own (it boots fastest so), the kernel's door. */
+const FILES_ONLY = ["worker/boot", "worker/supervisor", "worker/load", "host"].map((m) => path.join(DIST_SRC, `${m}.js`));
 /**
  * The packages that read a function's source to send it (transport/parser.ts), with what they
  * require: loaded at a process's first thread start (12 ms from their files, here, without a code
@@ -120,7 +123,8 @@ function bundleText(parts: string[], extra = ""): string {
  * runs a thread keeps in memory the source it compiled, and every object its modules made.
  */
 export function writeBundle(): void {
-  const code = new Map(modules(DIST_SRC).map((file) => [file, withoutComments(readFileSync(file, "utf8"))]));
+  const files = modules(DIST_SRC).filter((file) => !FILES_ONLY.includes(file));
+  const code = new Map(files.map((file) => [file, withoutComments(readFileSync(file, "utf8"))]));
   const known = new Set(code.keys());
   const lazy: string[] = [];
   const core = new Set<string>();
@@ -140,7 +144,7 @@ export function writeBundle(): void {
   const lazyLater = lazy.filter((f) => !core.has(f));
   const parser = packageModules(PARSER_PACKAGES);
   for (const f of PARSER_MODULES) parser.code.set(f, code.get(f)!);
-  const later: Record<string, "rest" | "parser"> = {};
+  const later: Record<string, BundleName> = {};
   for (const f of rest) later[f] = "rest";
   for (const f of parser.code.keys()) later[f] = "parser";
   const table = `, lazy: ${JSON.stringify(lazyLater)}, later: ${JSON.stringify(later)}, packages: ${JSON.stringify(parser.packages)}, links: ${JSON.stringify(parser.links)}`;
@@ -196,7 +200,7 @@ interface Compiled {
   modules: Record<string, Definition>;
   /** In the first bundle: the index's lazy re-exports, and which later bundle holds each other module. */
   lazy?: string[];
-  later?: Record<string, "rest" | "parser">;
+  later?: Record<string, BundleName>;
   /** The parser's packages: each one's main, and where each of their files' requires go. */
   packages?: Record<string, string>;
   links?: Record<string, Record<string, string>>;
@@ -315,7 +319,7 @@ export function loadFromBundle(entry: string): unknown {
   if (!existsSync(BUNDLE)) return undefined;
   const first = compile(BUNDLE);
   const laterOf = first.later ?? {};
-  const bundles: Partial<Record<"rest" | "parser", Compiled>> = {};
+  const bundles: Partial<Record<BundleName, Compiled>> = {};
   const bundleOf = (file: string): Compiled | undefined => {
     const name = Object.prototype.hasOwnProperty.call(laterOf, file) ? laterOf[file] : undefined;
     return name && (bundles[name] ??= compile(name === "rest" ? REST : PARSER));
@@ -356,7 +360,7 @@ export function loadFromBundle(entry: string): unknown {
     if (known) return known.exports as unknown;
     const define = definitionOf(file);
     if (!define) return require(file);
-    if (laterOf[file] === "rest") countLazyLoad();
+    if (laterOf[file] !== undefined) countLazyLoad();
     const mod = new Module(file, module);
     mod.filename = file;
     mod.paths = paths;

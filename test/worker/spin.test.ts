@@ -101,9 +101,10 @@ const probeEvery = site.probeEvery;
 // Done at the first look: says nothing, changes nothing.
 spinUntil(() => true, site);
 const afterAtOnce = site.budgetUs;
-// The partner moves while this spins (done on the 50th look): full spins again.
+// The partner moves while this spins (done on the 20th look, before the spin first reads the clock at
+// its 32nd, so that however slowly the loop runs it cannot run out first): full spins again.
 let looks = 0;
-const moved = spinUntil(() => ++looks >= 50, site);
+const moved = spinUntil(() => ++looks >= 20, site);
 const restored = { budget: site.budgetUs, probeEvery: site.probeEvery };
 // Cores full: a spin that runs out says nothing about one with cores to spare.
 setSpinCores(0);

@@ -257,11 +257,13 @@ function compile(file: string): Compiled {
   const cacheFile = cacheFileOf(file, isMainThread ? "main" : "worker", process.execArgv);
   const stat = statSync(file);
   const stamp = Buffer.from(`${stat.size} ${stat.mtimeMs}\n`);
+  /** Whether a cache (its stamp line first) was made from this build of the bundle. */
+  const fits = (cache: Uint8Array) => stamp.equals(cache.subarray(0, stamp.length));
   let cachedData: Uint8Array | undefined;
   try {
     const shared = sharedCache(file);
-    const cached = shared && stamp.equals(shared.subarray(0, stamp.length)) ? shared : readFileSync(cacheFile);
-    if (stamp.equals(cached.subarray(0, stamp.length))) cachedData = cached.subarray(stamp.length);
+    const cached = shared && fits(shared) ? shared : readFileSync(cacheFile);
+    if (cached === shared || fits(cached)) cachedData = cached.subarray(stamp.length);
   } catch {
     /* no cache yet: this worker makes it */
   }

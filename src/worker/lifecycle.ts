@@ -121,6 +121,11 @@ export function wakeStarters(): void {
   if (Atomics.load(counters, C.IDLE_WAITERS) > 0) Atomics.notify(counters, C.IDLE_EPOCH);
 }
 
+/** Whether worker `index` has booted: its start-up ran to the end (it set its OS thread id; entry.ts). */
+export function hasBooted(index: number): boolean {
+  return Atomics.load(workers(), index * W.STRIDE + W.TID) !== 0;
+}
+
 /** Supervisor: the worker is gone; the slot is free for a new one (→FREE). */
 export function freed(index: number): void {
   Atomics.store(workers(), word(index), WS.FREE);

@@ -18,7 +18,7 @@ import { sharedState } from "../state/buffers";
 import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
 import type { Task } from "../thread/task";
-import { claim, giveBack, isGone, post, stateOf, WS } from "./lifecycle";
+import { claim, giveBack, hasBooted, isGone, post, stateOf, WS } from "./lifecycle";
 import { bootFailedMessage, type ToMain, type ToSupervisor } from "./messages";
 import { createWorker, spawnPoolWorker, workerExecArgv } from "./create";
 
@@ -196,8 +196,7 @@ function spawnFirst(): void {
     died = err;
     // Running out of memory is reported by the supervisor, to the thread's own output; an error as it
     // boots by the start() that waits for it (see waitForWorker).
-    const booted = Atomics.load(sharedState().workers, index * W.STRIDE + W.TID) !== 0;
-    if (err.code !== "ERR_WORKER_OUT_OF_MEMORY" && booted)
+    if (err.code !== "ERR_WORKER_OUT_OF_MEMORY" && hasBooted(index))
       process.stderr.write(`threadlab: a pool worker failed: ${err.stack ?? String(err)}\n`);
   });
   worker.on("exit", () => {

@@ -32,8 +32,8 @@ export function reportException(err: unknown, task: Task): Promise<void> | void 
     thread: currentThread(),
   };
   if (!task.hook) return excepthook(args);
-  const hook = task.hook;
-  return new Promise((resolve) => resolve(instantiate(hook)))
+  const program = task.hook;
+  return new Promise((resolve) => resolve(instantiate(program)))
     .then((hook) => (hook as (a: ExceptHookArgs) => unknown)(args))
     .then(
       () => undefined,

@@ -8,7 +8,7 @@ import { parentPort, Worker, workerData, type MessagePort } from "worker_threads
 import { C, DEATH, MAX_WORKERS, T, W, type SharedBuffers } from "../state/layout";
 import type { SlotRef } from "../thread/registry";
 import type { Task } from "../thread/task";
-import { WS, claim, freed, post, stateOf, wakeStarters } from "./lifecycle";
+import { WS, claim, freed, hasBooted, post, stateOf, wakeStarters } from "./lifecycle";
 import type { DirectoryReply, DirectoryRequest } from "../state/directory";
 import { bootFailedMessage, type ToMain, type ToSupervisor } from "./messages";
 import { spawnPoolWorker } from "./create";
@@ -170,9 +170,8 @@ function place(task: Task): void {
   if (index < 0) index = spawn(WS.CLAIMED);
   pool.get(index)!.postMessage(task);
   post(index);
-  const booted = (n: number) => Atomics.load(workers, n * W.STRIDE + W.TID) !== 0;
-  for (const n of placed.keys()) if (booted(n)) placed.delete(n);
-  if (!booted(index)) placed.set(index, task);
+  for (const n of placed.keys()) if (hasBooted(n)) placed.delete(n);
+  if (!hasBooted(index)) placed.set(index, task);
 }
 
 function onWorkerMessage(msg: ToSupervisor, index?: number, worker?: Worker): void {
@@ -259,7 +258,7 @@ function onExit(index: number, worker: Worker | undefined): void {
   const left = stateOf(index) === WS.LEFT;
   const task = placed.get(index);
   placed.delete(index);
-  if (Atomics.load(workers, i + W.TID) === 0) {
+  if (!hasBooted(index)) {
     Atomics.sub(counters, C.WORKERS_BOOTING, 1); // died booting
     if (!stopping?.pending.has(index)) {
       const error = bootFailure(index);

@@ -4,10 +4,10 @@
  * buffer; the result travels by structured clone (v8.serialize), written by
  * the thread that ran the call and read by whichever thread asks.
  */
-import { deserialize, serialize } from "v8";
 import { CancelledError, DataCloneError, TimeoutError, argError, reviveError, takesNoArguments } from "../errors";
 import { checkTimeout, deadline, remaining, waitWord } from "../sync/wait";
 import { HANDLE, registerHandleType, type Handle } from "../state/handle";
+import { v8 } from "../state/builtins";
 import { decodeFromBytes, encodeToBytes } from "../transport/copy";
 import { ensureBytes, growableBuffer } from "../shared/growable";
 
@@ -164,7 +164,7 @@ export class Future<T = unknown> {
     const len = Atomics.load(this.#w, LENGTH);
     const bytes = new Uint8Array(this.sab, HEADER, len).slice();
     if (Atomics.load(this.#w, IS_ERROR))
-      return reviveError(deserialize(bytes) as { name: string; message: string; stack?: string });
+      return reviveError(v8().deserialize(bytes) as { name: string; message: string; stack?: string });
     // The result crosses as anything crosses to a thread: shared objects the same, data a frozen copy.
     return decodeFromBytes(bytes, true, "the result");
   }
@@ -190,12 +190,12 @@ export class Future<T = unknown> {
   setException(err: unknown): void {
     const e =
       err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { name: "Error", message: String(err) };
-    this.#finish(serialize(e), true);
+    this.#finish(v8().serialize(e), true);
   }
 
   #finish(bytes: Uint8Array, isError: boolean): void {
     if (bytes.length > MAX_RESULT) {
-      bytes = serialize({ name: "DataCloneError", message: `the result is too large to send back (${bytes.length} bytes)` });
+      bytes = v8().serialize({ name: "DataCloneError", message: `the result is too large to send back (${bytes.length} bytes)` });
       isError = true;
     }
     ensureBytes(this.sab, HEADER + bytes.length);

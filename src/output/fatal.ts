@@ -5,8 +5,8 @@
  * (terminal.ts).
  */
 import { readFileSync } from "fs";
-import { fileURLToPath } from "url";
 import { inspect } from "util";
+import { url } from "../state/builtins";
 
 /** What Node prints for an uncaught `err` (see node_errors.cc, ReportFatalException). */
 export function formatFatal(err: unknown): string {
@@ -40,7 +40,7 @@ function throwSite(stack: string): string | undefined {
     const [, file, lineNo, colNo] = m;
     let source: string | undefined;
     try {
-      const path = file.startsWith("file://") ? fileURLToPath(file) : file;
+      const path = file.startsWith("file://") ? url().fileURLToPath(file) : file;
       source = readFileSync(path, "utf8").split(/\r?\n/)[Number(lineNo) - 1];
     } catch {
       return undefined; // the throw is in code with no file here (node's own, eval): no arrow

@@ -8,6 +8,7 @@
 import { writeSync } from "fs";
 import { isMainThread, workerData } from "worker_threads";
 import { sharedState, isPoolOwner } from "../state/buffers";
+import { monotonicMs } from "../state/clock";
 import { C } from "../state/layout";
 import { addMainWaitHook } from "../sync/wait";
 import { formatFatal } from "./fatal";
@@ -69,8 +70,8 @@ function brokenPipe(err: Error | undefined): void {
   releaseOutput();
   if (isScriptMain()) process.exit(1);
   if (!isMainThread) {
-    const end = performance.now() + STOP_WAIT_MS;
-    for (let left = STOP_WAIT_MS; left > 0; left = end - performance.now()) Atomics.wait(sleeper, 0, 0, Math.min(left, 50));
+    const end = monotonicMs() + STOP_WAIT_MS;
+    for (let left = STOP_WAIT_MS; left > 0; left = end - monotonicMs()) Atomics.wait(sleeper, 0, 0, Math.min(left, 50));
   }
   acquireOutput();
   throw err ?? Object.assign(new Error("EPIPE: broken pipe, write"), { code: "EPIPE", errno: -32, syscall: "write" });
@@ -108,8 +109,8 @@ if (isMainThread && isPoolOwner) {
     const broken = Atomics.load(sharedState().counters, C.STDOUT_BROKEN);
     if (broken === 2) process.exit(1);
     if (broken === 1) {
-      brokenSeenAt ||= performance.now();
-      if (performance.now() - brokenSeenAt > REPORT_WAIT_MS) process.exit(1);
+      brokenSeenAt ||= monotonicMs();
+      if (monotonicMs() - brokenSeenAt > REPORT_WAIT_MS) process.exit(1);
     }
   });
 }

@@ -2,8 +2,8 @@
  * The process-wide shared buffers, seen by every thread: the main thread
  * creates them once and hands them to each worker in `workerData`.
  */
-import { availableParallelism } from "os";
 import { isMainThread, workerData } from "worker_threads";
+import { os } from "./builtins";
 import { C, createSharedBuffers, type SharedBuffers } from "./layout";
 
 export interface SharedViews {
@@ -48,7 +48,9 @@ export function sharedState(): SharedViews {
     Atomics.store(views.counters, C.MAIN_IDENT, Atomics.add(views.counters, C.NEXT_IDENT, 1));
     Atomics.store(views.counters, C.NEXT_THREAD_NUMBER, 1);
     Atomics.store(views.counters, C.NEXT_OBJECT_ID, 1);
-    Atomics.store(views.counters, C.SPIN_CORES, availableParallelism());
+    const cores = os().availableParallelism();
+    Atomics.store(views.counters, C.CORES, cores);
+    Atomics.store(views.counters, C.SPIN_CORES, cores);
   }
   return views;
 }

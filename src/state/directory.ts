@@ -11,6 +11,7 @@
  */
 import { receiveMessageOnPort, type MessagePort } from "worker_threads";
 import { sharedState } from "./buffers";
+import { monotonicMs } from "./clock";
 import { C } from "./layout";
 
 /** Messages between an isolate and the directory (the supervisor). */
@@ -57,7 +58,7 @@ export function bufferOfNumber(id: number): SharedArrayBuffer {
   const { port, mailbox } = directory();
   Atomics.store(mailbox, 0, 0);
   port.postMessage({ type: "want", id } satisfies DirectoryRequest);
-  const end = performance.now() + 30_000;
+  const end = monotonicMs() + 30_000;
   for (;;) {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
       const reply = m.message as DirectoryReply;
@@ -68,7 +69,7 @@ export function bufferOfNumber(id: number): SharedArrayBuffer {
     }
     const sab = byId.get(id);
     if (sab) return sab;
-    if (performance.now() > end) throw new Error(`threadlab: shared buffer ${id} was never published (is the supervisor alive?)`);
+    if (monotonicMs() > end) throw new Error(`threadlab: shared buffer ${id} was never published (is the supervisor alive?)`);
     Atomics.wait(mailbox, 0, 0, 50);
     Atomics.store(mailbox, 0, 0);
   }

@@ -18,7 +18,7 @@ export const C = {
   IDLE_EPOCH: 8, // bumped each time a worker becomes idle
   IDLE_WAITERS: 9, // starters waiting for a worker to become idle
   WORKERS_BOOTING: 10, // spawned workers not yet running their code
-  // 11: free
+  CORES: 11, // the cores this process may use (its CPU affinity), set once by main
   WORKERS_LEAVING: 12, // idle workers that decided to exit (trimmed), not yet gone
   NEXT_BUFFER_ID: 13, // numbers of shared buffers published to the directory (state/directory.ts)
   SPAWNS_ASKED: 14, // workers the pool has asked the supervisor for, not yet spawned

@@ -45,16 +45,14 @@
  * - **one core**: a process whose CPU affinity allows one core never spins
  *   (p50 80 -> 55 µs there).
  */
-import { availableParallelism } from "os";
-import { C } from "./layout";
 import { sharedState } from "./buffers";
+import { monotonicMs } from "./clock";
+import { C } from "./layout";
 
 /** How long one spin may last, in microseconds (THREADLAB_SPIN_US; 0 turns spinning off). */
 export const SPIN_US = Number(process.env.THREADLAB_SPIN_US ?? 200);
 /** How long it may last when the cores are full (THREADLAB_FULL_SPIN_US). */
 export const FULL_SPIN_US = Number(process.env.THREADLAB_FULL_SPIN_US ?? 10);
-/** A process that may use one core only (its CPU affinity) never spins: its partner cannot run meanwhile. */
-const ONE_CORE = availableParallelism() === 1;
 
 /**
  * While a site's spins are short, every PROBE_EVERY-th one is a full spin (a power of two); each
@@ -86,8 +84,10 @@ export function spinSite(): SpinSite {
  */
 export function spinUntil(done: () => boolean, site: SpinSite): boolean {
   if (done()) return true;
-  if (SPIN_US <= 0 || ONE_CORE) return false;
+  if (SPIN_US <= 0) return false;
   const c = sharedState().counters;
+  // A process that may use one core only (its CPU affinity) never spins: its partner cannot run meanwhile.
+  if (Atomics.load(c, C.CORES) === 1) return false;
   const running = Atomics.load(c, C.WORKERS_ALIVE) + 1 - Atomics.load(c, C.SLEEPING);
   const full = running > Atomics.load(c, C.SPIN_CORES);
   const probe = site.budgetUs < SPIN_US && (++site.shortSpins & (site.probeEvery - 1)) === 0;
@@ -109,11 +109,11 @@ export function spinUntil(done: () => boolean, site: SpinSite): boolean {
  * spent 10-16 ms of TurboFan time on each of 5 compiles of the loop with its bookkeeping).
  */
 function spinFor(done: () => boolean, us: number): boolean {
-  const until = performance.now() + us / 1000;
+  const until = monotonicMs() + us / 1000;
   for (let n = 1; ; n++) {
     if (done()) return true;
     // Reading the clock costs more than a turn of the loop: every 32nd turn.
-    if ((n & 31) === 0 && performance.now() > until) return done();
+    if ((n & 31) === 0 && monotonicMs() > until) return done();
   }
 }
 

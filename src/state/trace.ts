@@ -79,9 +79,11 @@ export function tracing(): boolean {
 
 /** Microseconds since the epoch, comparable between workers. */
 export function nowMicros(): number {
+  // Read when a timeline first records: a worker's first read of `performance` loads perf_hooks.
+  origin ??= performance.timeOrigin;
   return (origin + performance.now()) * 1000;
 }
-const origin = performance.timeOrigin;
+let origin: number | undefined;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

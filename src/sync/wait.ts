@@ -8,6 +8,7 @@
  */
 import { isMainThread } from "worker_threads";
 import { argError, OverflowError, ValueError } from "../errors";
+import { monotonicMs } from "../state/clock";
 import { firstWait } from "../state/me";
 import { futexWait } from "../state/spin";
 import { traceBlocked, traceWait, waitDone } from "../state/trace";
@@ -46,19 +47,19 @@ export function waitWord(
   firstWait();
   traceBlocked();
   if (!isMainThread || hooks.length === 0) return futexWait(arr, index, expected, timeoutMs);
-  const end = timeoutMs === Infinity ? Infinity : performance.now() + timeoutMs;
+  const end = timeoutMs === Infinity ? Infinity : monotonicMs() + timeoutMs;
   for (;;) {
     runMainWaitHooks();
-    const left = end - performance.now();
+    const left = end - monotonicMs();
     if (left <= 0) return Atomics.load(arr, index) === expected ? "timed-out" : "not-equal";
     const r = futexWait(arr, index, expected, Math.min(left, SLICE_MS));
     if (r !== "timed-out") return r;
   }
 }
 
-/** Milliseconds left until `end` (a `performance.now()` time, or Infinity). */
+/** Milliseconds left until `end` (a `monotonicMs()` time, or Infinity). */
 export function remaining(end: number): number {
-  return end === Infinity ? Infinity : Math.max(0, end - performance.now());
+  return end === Infinity ? Infinity : Math.max(0, end - monotonicMs());
 }
 
 /**
@@ -69,10 +70,10 @@ export function secondsLeft(end: number): number | null {
   return end === Infinity ? null : remaining(end) / 1000;
 }
 
-/** The `performance.now()` time at which `timeout` seconds from now end; Infinity for none. */
+/** The `monotonicMs()` time at which `timeout` seconds from now end; Infinity for none. */
 export function deadline(timeoutSeconds: number | null | undefined): number {
   if (timeoutSeconds === null || timeoutSeconds === undefined || timeoutSeconds === Infinity) return Infinity;
-  return performance.now() + timeoutSeconds * 1000;
+  return monotonicMs() + timeoutSeconds * 1000;
 }
 
 /**

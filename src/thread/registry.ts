@@ -9,6 +9,7 @@
  */
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
+import { monotonicMs } from "../state/clock";
 import { C, MAX_THREADS, NAME_BYTES, T } from "../state/layout";
 import { spinSite, spinUntil, type SpinSite } from "../state/spin";
 import { waitWord } from "../sync/wait";
@@ -101,9 +102,9 @@ export const SWITCH_MS = 5;
 function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number, site: SpinSite): void {
   const state = ref.slot * T.STRIDE + T.STATE;
   if (spinUntil(() => Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word, site)) return;
-  const end = performance.now() + ms;
+  const end = monotonicMs() + ms;
   while (Atomics.load(words, i) === 0 && Atomics.load(words, state) === ref.word) {
-    const left = end - performance.now();
+    const left = end - monotonicMs();
     if (left <= 0) return;
     // The thread's end changes STATE, not this flag, and finishSlot wakes both.
     waitWord(words, i, 0, Math.min(left, 50));

@@ -4,8 +4,8 @@
  * receiving side, frozen so that a write fails loudly instead of changing a
  * copy nobody else sees.
  */
-import { deserialize, serialize } from "v8";
 import { DataCloneError } from "../errors";
+import { v8 } from "../state/builtins";
 import { bufferOfNumber, numberOfBuffer } from "../state/directory";
 import { HANDLE, isShareable, revive, type Handle } from "../state/handle";
 import { adoptHandle, tagHandle } from "../state/trace";
@@ -332,7 +332,7 @@ export function encodeToBytes(value: unknown, what: string, topIdentity = true):
   };
   const encoded = swap(encode(value, what, topIdentity), new Map());
   try {
-    return serialize(encoded);
+    return v8().serialize(encoded);
   } catch (err) {
     throw new DataCloneError(`cannot store ${what}: ${(err as Error).message}`);
   }
@@ -356,7 +356,7 @@ export function decodeFromBytes(bytes: Uint8Array, freeze: boolean, what: string
     }
     return v;
   };
-  return decode(restore(deserialize(bytes), new Set()), freeze, what, rawTop);
+  return decode(restore(v8().deserialize(bytes), new Set()), freeze, what, rawTop);
 }
 
 const views = new WeakMap<object, unknown>();

@@ -3,12 +3,12 @@
  * synchronously: for functions that travel inside threadlab objects, such as
  * a Barrier's action, which must run in whichever thread arrives last.
  */
-import { createRequire } from "module";
 import * as vm from "vm";
 import { apiObject, apiValue } from "./api";
 import { decode, frozenView } from "./copy";
 import { markNamespace } from "./namespaces";
 import { loadSideModule } from "./side-modules";
+import { nodeModule } from "../state/builtins";
 import type { Binding, Program } from "./resolve";
 import type { KnownScript, Origin } from "./scripts";
 import { installStackMapping, registerProgram, type Segment } from "./stacks";
@@ -106,7 +106,7 @@ let tsRegistered = false;
 function registerTypeScript(request: string): void {
   if (tsRegistered) return;
   try {
-    const tsNode = createRequire(request)("ts-node") as { register(o: object): void };
+    const tsNode = nodeModule().createRequire(request)("ts-node") as { register(o: object): void };
     tsNode.register({ transpileOnly: true });
     tsRegistered = true;
   } catch (err) {
@@ -123,7 +123,7 @@ export function requireModule(b: Extract<Binding, { kind: "module" }>): unknown 
   const side = loadSideModule(b.request);
   if (side) return side.exports;
   if (/\.[cm]?tsx?$/.test(b.request)) registerTypeScript(b.request);
-  return createRequire(__filename)(b.request);
+  return nodeModule().createRequire(__filename)(b.request);
 }
 
 /** What a module binding names in a loaded module: with tsc's interop, and the property it imports. */
@@ -151,7 +151,7 @@ export function bindingValue(b: Binding): unknown {
     case "helper":
       return tslib()[b.name];
     case "require":
-      return createRequire(b.from);
+      return nodeModule().createRequire(b.from);
     default:
       return undefined; // source and namespace bindings are written into the code itself
   }

@@ -12,9 +12,10 @@
  * kernel has compiled a changed file.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "fs";
-import Module, { createRequire } from "module";
+import type Module from "module";
 import * as path from "path";
 import { PACKAGE_ROOT } from "../own-code";
+import { nodeModule } from "../state/builtins";
 
 /** The folder the kernel keeps compiled side modules in (set by the kernel, inherited by its workers). */
 const sideDir = (): string | undefined => process.env.THREADLAB_SIDE_DIR;
@@ -48,7 +49,7 @@ function sideCode(file: string): string | undefined {
  * files from the side folder first, and threadlab itself always, even where no node_modules has it.
  */
 export function sideRequire(file: string): NodeJS.Require {
-  const real = createRequire(file);
+  const real = nodeModule().createRequire(file);
   const req = ((id: string) => {
     if (id.startsWith(".") || path.isAbsolute(id)) {
       let target = path.resolve(path.dirname(file), id);
@@ -76,6 +77,7 @@ export function loadSideModule(file: string): Module | undefined {
   if (code === undefined) return undefined;
   const known = loaded.get(file);
   if (known && known.code === code) return known.mod;
+  const Module = nodeModule();
   const mod = new Module(file, module);
   mod.filename = file;
   mod.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(path.dirname(file));

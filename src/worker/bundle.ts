@@ -1,6 +1,6 @@
 /**
  * Pool workers and the package's main load the library from bundles: the
- * built modules in a few scripts (written by `writeBundle()` when `npm run
+ * built modules in a few scripts (written by build-bundle.ts when `npm run
  * build` runs), each compiled with a V8 code cache. `dist/worker-bundle.js`
  * holds what start-up runs; the rest of the library and the parser's packages
  * are in two more, compiled when one of their modules is first needed. A
@@ -13,175 +13,32 @@
  * a user's module that requires "threadlab" in a thread gets this same copy.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "fs";
-import Module, { createRequire } from "module";
-import { tmpdir } from "os";
+import type ModuleClass from "module";
 import * as path from "path";
 import * as vm from "vm";
 import { isMainThread, workerData } from "worker_threads";
+import { os } from "../state/builtins";
 import { countLazyLoad, isPeeking } from "../state/lazy";
-import type * as acornTypes from "acorn";
 
-const DIST_SRC = path.resolve(__dirname, "..");
+export const DIST_SRC = path.resolve(__dirname, "..");
 export const BUNDLE = path.join(DIST_SRC, "..", "worker-bundle.js");
-
-function modules(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const file = path.join(dir, name);
-    if (statSync(file).isDirectory()) return modules(file);
-    return name.endsWith(".js") && name !== "bundle.js" ? [file] : [];
-  });
-}
-
-/**
- * The code without its comments (half of the library's text, and every worker keeps the text
- * it compiled). A comment that spans lines leaves a line break, so automatic semicolons stay;
- * the source map comment goes too (frames in the bundle are the library's own, never shown).
- */
-function withoutComments(code: string): string {
-  const cuts: [number, number, string][] = [];
-  // Only the build writes the bundle: a worker that loads it needs no parser.
-  (require("acorn") as typeof acornTypes).parse(code, {
-    ecmaVersion: "latest",
-    sourceType: "script",
-    allowReturnOutsideFunction: true,
-    allowHashBang: true,
-    onComment: (block, text, start, end) => void cuts.push([start, end, block && /[\n\r\u2028\u2029]/.test(text) ? "\n" : " "]),
-  });
-  let out = "";
-  let at = 0;
-  for (const [start, end, keep] of cuts) {
-    out += code.slice(at, start) + keep;
-    at = end;
-  }
-  return out + code.slice(at);
-}
 
 /** Where the modules that start-up does not need live: loaded the first time one of them is. */
 export const REST = path.join(DIST_SRC, "..", "worker-bundle-rest.js");
-type BundleName = "rest" | "parser";
-/** Loaded from their files, never from a bundle: the supervisor's own (it boots fastest so), the kernel's door. */
-const FILES_ONLY = ["worker/boot", "worker/supervisor", "worker/load", "host"].map((m) => path.join(DIST_SRC, `${m}.js`));
+export type BundleName = "rest" | "parser";
 /**
  * The packages that read a function's source to send it (transport/parser.ts), with what they
  * require: loaded at a process's first thread start (12 ms from their files, here, without a code
  * cache), and in a worker only once its thread starts a thread.
  */
 export const PARSER = path.join(DIST_SRC, "..", "worker-bundle-parser.js");
-const PARSER_PACKAGES = ["acorn", "eslint-scope"];
-/**
- * And the library's own modules that only making a program uses (the resolver: see
- * transport/programs.ts, which loads it at its first use): in the same bundle, loaded with the parser.
- */
-const PARSER_MODULES = ["resolve", "imports", "lexical", "names", "source", "parser", "inspector", "scripts"].map((m) =>
-  path.join(DIST_SRC, "transport", `${m}.js`),
-);
 
-/** What start-up runs: a pool worker's entry, and the package's main with its index. */
-const ROOTS = ["worker/entry.js", "main.js", "index.js"].map((f) => path.join(DIST_SRC, f));
-const INDEX = path.join(DIST_SRC, "index.js");
+export const INDEX = path.join(DIST_SRC, "index.js");
 
 /** The bundled module that relative `id`, required by `file`, names, as Node would find it; or undefined. */
-function bundledTarget(file: string, id: string, isBundled: (file: string) => boolean): string | undefined {
+export function bundledTarget(file: string, id: string, isBundled: (file: string) => boolean): string | undefined {
   const target = path.resolve(path.dirname(file), id);
   return [target, `${target}.js`, path.join(target, "index.js")].find(isBundled);
-}
-
-/** The bundled modules `code` (of `file`) requires: each relative id, resolved, and whether it binds a name. */
-function requiresOf(file: string, code: string, known: Set<string>): { target: string; bound: boolean }[] {
-  return [...code.matchAll(/^(?:(?:var|const|let) \w+ = )?.*?require\("(\.[^"]+)"\)/gm)].flatMap((m) => {
-    const found = bundledTarget(file, m[1], (f) => known.has(f));
-    return found ? [{ target: found, bound: /^(?:var|const|let) \w+ = require\(/.test(m[0]) }] : [];
-  });
-}
-
-/**
- * `code` (of `file`) with each require of a bundled module by relative id made a require by its path:
- * the loader then finds it in its table as it is, where resolving the id (path.resolve and three
- * candidate names, for each of some 500 requires) made two fifths of a worker's start-up garbage.
- */
-function withPaths(file: string, code: string, known: Set<string>): string {
-  return code.replace(/\brequire\("(\.[^"]+)"\)/g, (whole, id: string) => {
-    const found = bundledTarget(file, id, (f) => known.has(f));
-    return found ? `require(${JSON.stringify(found)})` : whole;
-  });
-}
-
-/** One bundle file: its modules, each a function of Node's five module arguments; ASCII only. */
-function bundleText(parts: string[], extra = ""): string {
-  const text = `(function () { return { modules: {\n${parts.join(",\n")}\n}${extra} }; })`;
-  // ASCII only: one character outside Latin-1 (an em dash in a comment) makes V8 keep the whole
-  // source as a two-byte string, twice the memory in every worker. A \u escape means the same
-  // character in a string, a template, a regular expression, an identifier and a comment alike.
-  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-/**
- * Writes the bundles of every module under dist/src and of the parser's packages (run once, by
- * the build). The index's re-exports of modules nothing else at start-up needs (Queue, Barrier,
- * the executor, the timeline...) are lazy: those modules go in the second bundle, compiled and run only when a
- * name of theirs is first used (or a handle of theirs arrives: state/handle.ts). A worker that
- * runs a thread keeps in memory the source it compiled, and every object its modules made.
- */
-export function writeBundle(): void {
-  const files = modules(DIST_SRC).filter((file) => !FILES_ONLY.includes(file));
-  const code = new Map(files.map((file) => [file, withoutComments(readFileSync(file, "utf8"))]));
-  const known = new Set(code.keys());
-  const lazy: string[] = [];
-  const core = new Set<string>();
-  const visit = (file: string): void => {
-    if (core.has(file) || PARSER_MODULES.includes(file)) return;
-    core.add(file);
-    for (const { target, bound } of requiresOf(file, code.get(file)!, known)) {
-      // A name the index re-exports (var x_1 = require(...)) is read only through its getter.
-      if (file === INDEX && bound && target !== file) lazy.push(target);
-      else visit(target);
-    }
-  };
-  ROOTS.forEach(visit);
-  const part = (file: string) =>
-    `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${withPaths(file, code.get(file)!, known)}\n}`;
-  const rest = [...known].filter((f) => !core.has(f) && !PARSER_MODULES.includes(f));
-  const lazyLater = lazy.filter((f) => !core.has(f));
-  const parser = packageModules(PARSER_PACKAGES);
-  for (const f of PARSER_MODULES) parser.code.set(f, code.get(f)!);
-  const later: Record<string, BundleName> = {};
-  for (const f of rest) later[f] = "rest";
-  for (const f of parser.code.keys()) later[f] = "parser";
-  const table = `, lazy: ${JSON.stringify(lazyLater)}, later: ${JSON.stringify(later)}, packages: ${JSON.stringify(parser.packages)}, links: ${JSON.stringify(parser.links)}`;
-  writeFileSync(BUNDLE, bundleText([...core].map(part), table));
-  writeFileSync(REST, bundleText(rest.map(part)));
-  for (const [file, text] of parser.code) code.set(file, text);
-  writeFileSync(PARSER, bundleText([...parser.code.keys()].map(part)));
-}
-
-/**
- * The files of `packages` (as the library requires them) and of what they require in turn: each
- * file's code, where each id it requires resolved to, and where each package's main is.
- */
-function packageModules(packages: string[]): {
-  code: Map<string, string>;
-  packages: Record<string, string>;
-  links: Record<string, Record<string, string>>;
-} {
-  const code = new Map<string, string>();
-  const links: Record<string, Record<string, string>> = {};
-  const visit = (file: string): void => {
-    if (code.has(file)) return;
-    const text = withoutComments(readFileSync(file, "utf8"));
-    code.set(file, text);
-    links[file] = {};
-    for (const m of text.matchAll(/\brequire\(\s*(["'])([^"']+)\1\s*\)/g)) {
-      const id = m[2];
-      if (Module.isBuiltin(id)) continue;
-      const target = createRequire(file).resolve(id);
-      links[file][id] = target;
-      if (/\.c?js$/.test(target)) visit(target);
-    }
-  };
-  const from = createRequire(path.join(DIST_SRC, "index.js"));
-  const mains = Object.fromEntries(packages.map((id) => [id, from.resolve(id)]));
-  Object.values(mains).forEach(visit);
-  return { code, packages: mains, links };
 }
 
 /** A short name for a path (FNV-1a): the cache's file name. */
@@ -194,7 +51,7 @@ function hashOf(text: string): string {
 type Definition = (exports: object, require: NodeJS.Require, module: object, filename: string, dirname: string) => void;
 interface Compiled {
   script: vm.Script;
-  cacheFile: string;
+  cacheFile: () => string;
   stamp: Buffer;
   fresh: boolean;
   modules: Record<string, Definition>;
@@ -206,7 +63,8 @@ interface Compiled {
   links?: Record<string, Record<string, string>>;
 }
 
-const cacheDir = () => process.env.THREADLAB_CODE_CACHE_DIR || path.join(tmpdir(), "threadlab-code-cache");
+/** The folder of the code caches (Node's os module is loaded for it only when a cache file is read or written: a pool worker compiles from the caches main shares). */
+const cacheDir = () => process.env.THREADLAB_CODE_CACHE_DIR || path.join(os().tmpdir(), "threadlab-code-cache");
 
 /**
  * Where bundle `file`'s code cache for `role` is. One file per Node version and bundle path (so
@@ -254,7 +112,7 @@ function sharedCache(file: string): Uint8Array | undefined {
 /** Compiles bundle `file` with its code cache, and runs its top level: its module table. */
 function compile(file: string): Compiled {
   const code = readFileSync(file, "utf8");
-  const cacheFile = cacheFileOf(file, isMainThread ? "main" : "worker", process.execArgv);
+  const cacheFile = () => cacheFileOf(file, isMainThread ? "main" : "worker", process.execArgv);
   const stat = statSync(file);
   const stamp = Buffer.from(`${stat.size} ${stat.mtimeMs}\n`);
   /** Whether a cache (its stamp line first) was made from this build of the bundle. */
@@ -262,7 +120,7 @@ function compile(file: string): Compiled {
   let cachedData: Uint8Array | undefined;
   try {
     const shared = sharedCache(file);
-    const cached = shared && fits(shared) ? shared : readFileSync(cacheFile);
+    const cached = shared && fits(shared) ? shared : readFileSync(cacheFile());
     if (cached === shared || fits(cached)) cachedData = cached.subarray(stamp.length);
   } catch {
     /* no cache yet: this worker makes it */
@@ -287,11 +145,12 @@ function saveCache(bundle: Compiled): void {
 
 function writeCache(bundle: Compiled): void {
   try {
-    mkdirSync(path.dirname(bundle.cacheFile), { recursive: true });
-    const tmp = `${bundle.cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+    const cacheFile = bundle.cacheFile();
+    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     writeFileSync(tmp, Buffer.concat([bundle.stamp, bundle.script.createCachedData()]));
-    renameSync(tmp, bundle.cacheFile);
-    pruneCaches(path.dirname(bundle.cacheFile));
+    renameSync(tmp, cacheFile);
+    pruneCaches(path.dirname(cacheFile));
   } catch {
     /* no cache this time: the next worker tries again */
   }
@@ -339,11 +198,14 @@ export function loadFromBundle(entry: string): unknown {
     if (!packageOk.has(id)) packageOk.set(id, existsSync(file));
     return packageOk.get(id) ? file : undefined;
   };
-  const loaded = new Map<string, Module>();
-  // One require for what is not in the bundle (Node's modules, packages), shared by every bundled module:
-  // they all live in dist/src, so a package resolves the same from each. (One per module, with its
-  // module paths, was a fifth of what a worker's start-up allocated.)
-  const outside = createRequire(INDEX);
+  // Node's module class, as this module's own object has it (the module builtin loads ES-module
+  // machinery with it: 45 KB of every worker's memory).
+  const Module = module.constructor as typeof ModuleClass;
+  const loaded = new Map<string, ModuleClass>();
+  // One require for what is not in the bundle (Node's modules, packages, by absolute path or id), shared
+  // by every bundled module: they all live in dist/src, so a package resolves the same from each as from
+  // here. (One per module, with its module paths, was a fifth of what a worker's start-up allocated.)
+  const outside = require;
   const paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(DIST_SRC);
   /** A lazy module's exports before it is loaded: it loads on the first read of a name (see writeBundle). */
   const later = (file: string): object =>
@@ -404,5 +266,3 @@ export function loadFromBundle(entry: string): unknown {
 export function runFromBundle(entry: string): boolean {
   return loadFromBundle(entry) !== undefined;
 }
-
-if (require.main === module) writeBundle();

@@ -3,8 +3,8 @@
  * module that only `import()` can load (ES-only) is awaited here; a program
  * without one is rebuilt at once, without a turn of the microtask queue.
  */
-import { pathToFileURL } from "url";
 import { bindingValue, layoutOf, moduleValue, requireModule, runFactory } from "../transport/rebuild";
+import { url } from "../state/builtins";
 import type { Binding, Program } from "../transport/resolve";
 
 /** A binding's value, or the promise of an ES-only module's (which only `import()` loads). */
@@ -15,7 +15,7 @@ function valueOf(b: Binding): { value: unknown } | { later: Promise<unknown> } {
     mod = requireModule(b);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ERR_REQUIRE_ESM") throw err;
-    const request = /^[./]/.test(b.request) ? pathToFileURL(b.request).href : b.request;
+    const request = /^[./]/.test(b.request) ? url().pathToFileURL(b.request).href : b.request;
     return { later: import(request).then((m: unknown) => moduleValue(m, b)) };
   }
   return { value: moduleValue(mod, b) };

@@ -14,45 +14,50 @@ import { promisify } from "util";
 const baselineGlobals = new Set(Object.keys(globalThis));
 const timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
 
+/**
+ * `util.promisify`'s own version of Node's timer function `real`, read when first asked for: reading it
+ * loads Node's timers/promises (30 KB of every worker's memory, for the few threads that promisify a timer).
+ */
+function withPromisified<F extends object>(wrapper: F, real: unknown): F {
+  return Object.defineProperty(wrapper, promisify.custom, {
+    configurable: true,
+    get: () => (real as Record<symbol, unknown>)[promisify.custom],
+  });
+}
+
 /** Wraps this worker's timer functions so that the timers a thread leaves can be found. */
 export function trackTimers(): void {
   const realSetTimeout = globalThis.setTimeout;
   const realSetInterval = globalThis.setInterval;
   const realSetImmediate = globalThis.setImmediate;
-  globalThis.setTimeout = Object.assign(
-    (fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-      const t = realSetTimeout(
-        (...a: unknown[]) => {
-          timers.delete(t);
-          fn(...a);
-        },
-        ms,
-        ...args,
-      );
-      timers.add(t);
-      return t;
-    },
-    { [promisify.custom]: (realSetTimeout as unknown as Record<symbol, unknown>)[promisify.custom] },
-  ) as unknown as typeof setTimeout;
+  globalThis.setTimeout = withPromisified((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    const t = realSetTimeout(
+      (...a: unknown[]) => {
+        timers.delete(t);
+        fn(...a);
+      },
+      ms,
+      ...args,
+    );
+    timers.add(t);
+    return t;
+  }, realSetTimeout) as unknown as typeof setTimeout;
   globalThis.setInterval = ((fn: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
     const t = realSetInterval(fn, ms, ...args);
     timers.add(t);
     return t;
   }) as typeof setInterval;
-  globalThis.setImmediate = Object.assign(
-    (fn: (...a: unknown[]) => void, ...args: unknown[]) => {
-      const t = realSetImmediate(
-        (...a: unknown[]) => {
-          timers.delete(t);
-          fn(...a);
-        },
-        ...args,
-      );
-      timers.add(t);
-      return t;
-    },
-    { [promisify.custom]: (realSetImmediate as unknown as Record<symbol, unknown>)[promisify.custom] },
-  ) as unknown as typeof setImmediate;
+  globalThis.setImmediate = withPromisified((fn: (...a: unknown[]) => void, ...args: unknown[]) => {
+    const t = realSetImmediate(
+      (...a: unknown[]) => {
+        timers.delete(t);
+        fn(...a);
+      },
+      ...args,
+    );
+    timers.add(t);
+    return t;
+  }, realSetImmediate) as unknown as typeof setImmediate;
 }
 
 const PROCESS_EVENTS = ["uncaughtException", "unhandledRejection", "exit", "beforeExit", "warning", "message"] as const;

@@ -10,11 +10,12 @@
  * worker's port, then stores RUN and wakes it. postMessage queues the task on
  * the receiving port before it returns, so the worker that sees RUN finds it.
  */
-import { freemem } from "os";
 import * as path from "path";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "worker_threads";
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
+import { os } from "../state/builtins";
+import { monotonicMs } from "../state/clock";
 import { setDirectory } from "../state/directory";
 import { C, W } from "../state/layout";
 import type { Task } from "../thread/task";
@@ -287,7 +288,7 @@ const RESERVE_MB = Number(process.env.THREADLAB_MEMORY_RESERVE_MB ?? 256);
  * one, as CPython does when the system cannot make a thread, rather than letting the process die.
  */
 function memoryLeft(): number {
-  const free = freemem() / 2 ** 20;
+  const free = os().freemem() / 2 ** 20;
   const limit = process.constrainedMemory?.() ?? 0; // a cgroup's limit, if there is one
   return limit > 0 && limit < 2 ** 60 ? Math.min(free, (limit - process.memoryUsage.rss()) / 2 ** 20) : free;
 }
@@ -328,13 +329,13 @@ const MAX_AHEAD = 16;
  */
 function waitForWorker(): Known {
   const counters = sharedState().counters;
-  const growAt = performance.now() + (known.length === 0 ? 0 : GROW_AFTER_MS);
+  const growAt = monotonicMs() + (known.length === 0 ? 0 : GROW_AFTER_MS);
   Atomics.add(counters, C.IDLE_WAITERS, 1);
   let grew = false;
   const failuresBefore = bootFailures;
   // The supervisor starts with the first thread, once its worker is placed (see launch); but only the
   // supervisor sees a worker die, so a start that waits long for the first worker starts it now.
-  const watchAt = performance.now() + SUPERVISE_AFTER_MS;
+  const watchAt = monotonicMs() + SUPERVISE_AFTER_MS;
   try {
     for (;;) {
       const epoch = Atomics.load(counters, C.IDLE_EPOCH);
@@ -344,7 +345,7 @@ function waitForWorker(): Known {
         if (grew) misses++;
         return k;
       }
-      if (performance.now() >= growAt) {
+      if (monotonicMs() >= growAt) {
         grew = true;
         const waiting = Atomics.load(counters, C.IDLE_WAITERS);
         const ahead = misses > 0 ? Math.min(MAX_AHEAD, 2 ** (misses - 1)) : 0;
@@ -358,7 +359,7 @@ function waitForWorker(): Known {
           supervisor!.postMessage({ type: "spawn", count: want } satisfies ToSupervisor);
         }
       }
-      if (!supervisor && performance.now() >= watchAt) ensureSupervisor();
+      if (!supervisor && monotonicMs() >= watchAt) ensureSupervisor();
       if (supervisorGone) throw new RuntimeError("can't start new thread: the worker supervisor is gone");
       // A worker that dies as it starts would be followed by another, and another: say why instead.
       if (bootFailures > failuresBefore) throw new RuntimeError(bootFailedMessage(lastBootFailure));

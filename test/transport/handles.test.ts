@@ -89,6 +89,31 @@ print("main:", loaded().sort().join(","), ev.isSet(), q.get());
     );
   });
 
+  test("a worker loads Node's modules a plain thread does not need only when a thread first needs them", async () => {
+    const r = await runScript(`
+const { Thread, Event, Queue, print } = require("threadlab");
+const seen = () => process.moduleLoadList.filter((m) => /^NativeModule (v8|os|module|url|perf_hooks|timers\\/promises)$/.test(m)).map((m) => m.slice(13)).sort().join(",") || "none";
+const go = new Event();
+function plain(e) { e.set(); print("plain thread:", seen()); }
+async function needs(q) {
+  const value = await require("util").promisify(setTimeout)(5, "late");
+  print("needs:", q.get().list.length, value, performance.now() > 0, seen());
+}
+const q = new Queue();
+q.put({ list: [1, 2, 3] });
+let t = new Thread({ target: plain, args: [go] });
+t.start();
+t.join();
+t = new Thread({ target: needs, args: [q] });
+t.start();
+t.join();
+`);
+    expect(r.stderr).toBe("");
+    // The second thread may run on the first one's worker or a fresh one. A queue's items are
+    // v8.serialize's bytes; a thread's require is made with the module module's createRequire.
+    expect(r.stdout).toBe("plain thread: none\nneeds: 3 late true module,perf_hooks,timers/promises,v8\n");
+  });
+
   test("a worker loads the resolver (and the parser) only once its thread starts a thread", async () => {
     const r = await runScript(`
 const { Thread, Lock, print } = require("threadlab");

@@ -8,6 +8,7 @@ import Module, { createRequire } from "module";
 import * as path from "path";
 import { BUNDLE, bundledTarget, DIST_SRC, INDEX, PARSER, REST, type BundleName } from "./bundle";
 import type * as acornTypes from "acorn";
+import type * as terserTypes from "terser";
 
 /** The loader and this file: loaded from their files (the loader), or never at run time (this). */
 const NOT_BUNDLED = ["bundle.js", "build-bundle.js"];
@@ -42,6 +43,25 @@ function withoutComments(code: string): string {
     at = end;
   }
   return out + code.slice(at);
+}
+
+/**
+ * The code as the bundle holds it: without spaces and line breaks, and with the names local to
+ * its functions shortened (terser; no other change). Every worker keeps the text it compiled and
+ * the names in its functions' scope tables. A module's own top-level names stay (the resolver
+ * reads a library function's scopes by name), and so do functions' and classes' names (a class's
+ * name is the name of its objects and its errors, a function's shows in a stack frame).
+ */
+function compact(code: string): string {
+  const { minify_sync } = require("terser") as typeof terserTypes;
+  const out = minify_sync(code, {
+    parse: { bare_returns: true },
+    compress: false,
+    mangle: { keep_classnames: true, keep_fnames: true },
+    format: { comments: false },
+  }).code;
+  if (out === undefined) throw new Error("threadlab build: terser gave no code");
+  return out;
 }
 
 /** Loaded from their files, never from a bundle: the supervisor's own (it boots fastest so), the kernel's door. */
@@ -110,7 +130,7 @@ export function writeBundle(): void {
   };
   ROOTS.forEach(visit);
   const part = (file: string) =>
-    `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${withPaths(file, code.get(file)!, known)}\n}`;
+    `${JSON.stringify(file)}: function (exports, require, module, __filename, __dirname) {\n${compact(withPaths(file, code.get(file)!, known))}\n}`;
   const rest = [...known].filter((f) => !core.has(f) && !PARSER_MODULES.includes(f));
   const lazyLater = lazy.filter((f) => !core.has(f));
   const parser = packageModules(PARSER_PACKAGES);

@@ -22,9 +22,9 @@ function modules(dir: string): string[] {
 }
 
 /**
- * The code without its comments (half of the library's text, and every worker keeps the text
- * it compiled). A comment that spans lines leaves a line break, so automatic semicolons stay;
- * the source map comment goes too (frames in the bundle are the library's own, never shown).
+ * The code without its comments, as the build reads it for what each module requires (a require
+ * in a comment is none; compact() later drops the comments from the bundle's text too). A comment
+ * that spans lines leaves a line break, so automatic semicolons stay.
  */
 function withoutComments(code: string): string {
   const cuts: [number, number, string][] = [];
@@ -182,7 +182,7 @@ function packageModules(packages: string[]): {
       if (/\.c?js$/.test(target)) visit(target);
     }
   };
-  const from = createRequire(path.join(DIST_SRC, "index.js"));
+  const from = createRequire(INDEX);
   const mains = Object.fromEntries(packages.map((id) => [id, from.resolve(id)]));
   Object.values(mains).forEach(visit);
   return { code, packages: mains, links };

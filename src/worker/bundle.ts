@@ -207,7 +207,7 @@ export function loadFromBundle(entry: string): unknown {
   // here. (One per module, with its module paths, was a fifth of what a worker's start-up allocated.)
   const outside = require;
   const paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(DIST_SRC);
-  /** A lazy module's exports before it is loaded: it loads on the first read of a name (see writeBundle). */
+  /** A lazy module's exports before it is loaded: it loads on the first read of a name (see build-bundle.ts, writeBundle). */
   const later = (file: string): object =>
     new Proxy(
       {},

@@ -150,6 +150,30 @@ t.join();
     expect(r.stdout).toBe("true a/b function\n");
   });
 
+  test("a module loaded after threads started is still a module to the next thread, not data", async () => {
+    const helper = writeScript(`module.exports = { twice(x) { return 2 * x; } };\n`);
+    const r = await runScript(
+      header +
+        `
+const data = [1, 2, 3];
+for (let i = 0; i < 2; i++) {
+  const t = new Thread({ target: () => print(data.length, i) });
+  t.start();
+  t.join();
+}
+// Reached through an object, not a require() the thread could see in the source: only the exports tell.
+const mods = {};
+mods.h = require(${JSON.stringify(helper)});
+const helper = mods.h;
+const t = new Thread({ target: () => print(helper.twice(21)) });
+t.start();
+t.join();
+`,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("3 0\n3 1\n42\n");
+  });
+
   test("an ES module script: import bindings and threadlab's names resolve", async () => {
     const r = await runScript(
       `

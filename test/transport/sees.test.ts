@@ -118,6 +118,34 @@ for (const next of ["second", "third"]) {
     expect(r.stdout).toBe("first 1\nsecond 2\n");
   });
 
+  test("100 closures made in a loop each see their own variables, and are freed once their threads ended", async () => {
+    // More closures than one inspector object group serves (32): each start reads its own closure's scopes,
+    // and the groups that held them are released, so the closures can be collected.
+    const r = await runScript(
+      `
+const { Thread, print } = require("threadlab");
+const seen = [];
+const freed = new FinalizationRegistry(() => freed.count++);
+freed.count = 0;
+for (let i = 0; i < 100; i++) {
+  const box = { i };
+  const target = () => { if (box.i % 25 === 0) print("closure", box.i); };
+  freed.register(target, i);
+  const t = new Thread({ target });
+  t.start();
+  t.join();
+}
+setTimeout(() => {
+  globalThis.gc();
+  setTimeout(() => print("freed", freed.count >= 90), 10);
+}, 10);
+`,
+      { nodeArgs: ["--expose-gc"] },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("closure 0\nclosure 25\nclosure 50\nclosure 75\nfreed true\n");
+  });
+
   test("a program kept from an earlier start of the same function is what resolving again would give", async () => {
     const r = await runScript(`
 const { Thread, Lock, Value, print, share } = require("threadlab");

@@ -143,10 +143,28 @@ function saveCache(bundle: Compiled): void {
   else writeCache(bundle);
 }
 
+/**
+ * Makes folder `dir` and the folders above it that are missing. Not `mkdirSync(dir, { recursive: true })`:
+ * Node's never returns for a path under /proc (THREADLAB_CODE_CACHE_DIR=/proc/x hung a worker writing its
+ * cache, and the join of its thread); here such a path fails at once and the worker goes on without a cache.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    const parent = path.dirname(dir);
+    if (code !== "ENOENT" || parent === dir) throw err;
+    makeDir(parent);
+    mkdirSync(dir);
+  }
+}
+
 function writeCache(bundle: Compiled): void {
   try {
     const cacheFile = bundle.cacheFile();
-    mkdirSync(path.dirname(cacheFile), { recursive: true });
+    makeDir(path.dirname(cacheFile));
     const tmp = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     writeFileSync(tmp, Buffer.concat([bundle.stamp, bundle.script.createCachedData()]));
     renameSync(tmp, cacheFile);

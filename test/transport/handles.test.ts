@@ -242,4 +242,28 @@ console.log(q.get());
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  test("a code cache folder that cannot be made costs the cache, never the threads: missing folders are made, /proc fails at once", async () => {
+    const base = mkdtempSync(path.join(tmpdir(), "threadlab-cache-test-"));
+    const script = writeScript(`
+const { Thread, print } = require("threadlab");
+const t = new Thread({ target: () => print("ran") });
+t.start();
+t.join();
+`);
+    try {
+      // Folders that do not exist yet, two deep: made, and the caches are written there.
+      const nested = path.join(base, "a", "b");
+      const made = await runFile(script, { env: { THREADLAB_CODE_CACHE_DIR: nested } });
+      expect([made.stdout, made.stderr]).toEqual(["ran\n", ""]);
+      expect(readdirSync(nested).some((f) => f.endsWith("-worker.bin"))).toBe(true);
+      // Node's recursive mkdir never returns under /proc: the worker writing its cache hung, and the join with it.
+      const proc = await runFile(script, {
+        env: { THREADLAB_CODE_CACHE_DIR: "/proc/threadlab-no-such-folder" },
+        timeoutMs: 20_000,
+      });
+      expect([proc.stdout, proc.stderr]).toEqual(["ran\n", ""]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
 });

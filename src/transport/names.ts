@@ -92,19 +92,24 @@ function loadBuiltins(): void {
 }
 
 /**
- * The files of require's cache by their exports, made again when a module is added (or removed);
- * `loading` are those whose top level was still running then (the program's main module, while it
- * starts threads), the only ones whose `module.exports` may still be replaced: they are looked at
- * again at every miss. (Going through the whole cache for every object a thread was sent cost each
- * start of a closure over an array 20 µs here.)
+ * The files of require's cache by their exports, made again when the cache changed: a module added
+ * comes last in its keys (one deleted and required again, too, as a new module object), so the
+ * count of keys, the last key and its module tell. `loading` are those whose top level was still
+ * running then (the program's main module, while it starts threads), the only ones whose
+ * `module.exports` may still be replaced: they are looked at again at every miss. (Going through
+ * the whole cache for every object a thread was sent cost each start of a closure over an array
+ * 20 µs here.)
  */
 let cacheFiles = -1;
+let lastModule: NodeJS.Module | undefined;
 const fileByExports = new Map<unknown, string>();
 let loading: string[] = [];
 function fileOfExports(value: object): string | undefined {
   const files = Object.keys(require.cache);
-  if (files.length !== cacheFiles) {
+  const last = files.length ? require.cache[files[files.length - 1]] : undefined;
+  if (files.length !== cacheFiles || last !== lastModule) {
     cacheFiles = files.length;
+    lastModule = last;
     fileByExports.clear();
     loading = [];
     for (const file of files) {

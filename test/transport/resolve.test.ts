@@ -150,7 +150,7 @@ t.join();
     expect(r.stdout).toBe("true a/b function\n");
   });
 
-  test("a module loaded after threads started is still a module to the next thread, not data", async () => {
+  test("a module loaded after threads started, or loaded again, is still a module to the next thread, not data", async () => {
     const helper = writeScript(`module.exports = { twice(x) { return 2 * x; } };\n`);
     const r = await runScript(
       header +
@@ -168,10 +168,17 @@ const helper = mods.h;
 const t = new Thread({ target: () => print(helper.twice(21)) });
 t.start();
 t.join();
+// Deleted from require's cache and required again (as a reloader does): as many modules as before, a new one.
+delete require.cache[${JSON.stringify(helper)}];
+mods.h = require(${JSON.stringify(helper)});
+const reloaded = mods.h;
+const t2 = new Thread({ target: () => print(reloaded.twice(4)) });
+t2.start();
+t2.join();
 `,
     );
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("3 0\n3 1\n42\n");
+    expect(r.stdout).toBe("3 0\n3 1\n42\n8\n");
   });
 
   test("an ES module script: import bindings and threadlab's names resolve", async () => {

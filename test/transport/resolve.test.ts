@@ -244,6 +244,23 @@ for (const c of cases) { try { c(); print("no error"); } catch (e) { print(e.nam
     );
   });
 
+  test("a refusal nobody catches ends the script with a readable report: the throwing line, the message, the frames", async () => {
+    const r = await runScript(
+      header +
+        `
+const data = { f() {} };
+new Thread({ target: () => data.f() }).start();
+`,
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("DataCloneError: cannot send data.f to a thread: it is a function inside data");
+    // Node prints the source line an uncaught error was thrown from: in the library's bundle that line is
+    // the throw itself, not a whole module on one line (11 KB of code before the bundle kept line breaks).
+    const longest = Math.max(...r.stderr.split("\n").map((l) => l.length));
+    expect(longest).toBeLessThan(400);
+    expect(r.stderr.length).toBeLessThan(4000);
+  });
+
   test("TypeScript compiled by ts-node: threadlab_1 and tslib helpers resolve", async () => {
     const r = await runScript(
       `

@@ -49,10 +49,11 @@ function withoutComments(code: string): string {
  * The code as the bundle holds it: without spaces, in lines of about 120 characters, and with the
  * names local to its functions shortened (terser; no other change). The line breaks are for the
  * reader of an uncaught error: Node prints the line it was thrown from, which on one line per
- * module was the whole module (11 KB for a refusal at start()); they cost the core bundle 1%. Every worker keeps the text it compiled and
- * the names in its functions' scope tables. A module's own top-level names stay (the resolver
- * reads a library function's scopes by name), and so do functions' and classes' names (a class's
- * name is the name of its objects and its errors, a function's shows in a stack frame).
+ * module was the whole module (11 KB for a refusal at start()); they cost the core bundle 1%.
+ * Every worker keeps the text it compiled and the names in its functions' scope tables. A
+ * module's own top-level names stay (the resolver reads a library function's scopes by name), and
+ * so do functions' and classes' names (a class's name is the name of its objects and its errors, a
+ * function's shows in a stack frame).
  */
 function compact(code: string): string {
   const { minify_sync } = require("terser") as typeof terserTypes;

@@ -1,6 +1,6 @@
 /**
  * Where each position of a cell's compiled JavaScript came from in the
- * cell's TypeScript. tslab's converter gives no source map, and its output
+ * cell's TypeScript. The cell compiler gives no source map, and its output
  * adds lines (emit helpers, `exports.x = x`) and drops others (types), so the
  * two token streams are aligned instead: the longest common subsequence of
  * their tokens pairs each emitted token with the one the user wrote. Types
@@ -46,7 +46,7 @@ function align(a: Token[], b: Token[]): Array<[number, number]> {
   const pairs: Array<[number, number]> = [];
   for (let i = 0, j = 0; i < n && j < m;) {
     // Of equally long alignments, prefer the one that pairs a source token with the later of two
-    // equal output tokens: the converter adds code before the user's (`exports.f = f;` before
+    // equal output tokens: the compiler adds code before the user's (`exports.f = f;` before
     // the call `f()`), rarely after it.
     if (a[i].text === b[j].text && lengths[(i + 1) * w + j] < lengths[i * w + j]) pairs.push([i++, j++]);
     else if (lengths[(i + 1) * w + j] >= lengths[i * w + j + 1]) i++;
@@ -73,7 +73,7 @@ function greedy(a: Token[], b: Token[]): Array<[number, number]> {
 
 /**
  * A source map from `code` (the compiled cell as it runs: `prefix` then the
- * converter's output) to `source` (the cell's TypeScript).
+ * compiler's output) to `source` (the cell's TypeScript).
  */
 export function cellMap(source: string, output: string, prefix: string): DecodedMap {
   const out = tokens(output);

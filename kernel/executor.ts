@@ -1,18 +1,19 @@
 /**
- * Runs cells, as tslab's executor does: each cell is compiled by tslab's
- * converter (type-checked TypeScript, with the declarations of earlier cells)
- * and run in this context; a cell's outcome is what the protocol needs to
- * report it. Also completion, inspection and is-complete, on the same
- * converter. No sockets and no messages here: handler.ts speaks the protocol.
+ * Runs cells, as tslab's executor does: each cell is compiled by the cell
+ * compiler (compiler.ts: type-checked TypeScript, with the declarations of
+ * earlier cells) and run in this context; a cell's outcome is what the
+ * protocol needs to report it. Also completion and inspection, on the same
+ * compiler, and is-complete. No sockets and no messages here: handler.ts
+ * speaks the protocol.
  */
 import { createHash } from "crypto";
 import * as path from "path";
 import * as vm from "vm";
 import * as ts from "@tslab/typescript-for-tslab";
-import type { Converter } from "tslab/dist/converter";
 import { KeyboardInterrupt } from "../src/errors";
 import { addScriptProvider, installStackMapping, parseImports, registerScriptMap, type KnownScript } from "../src/host";
 import { cellMap } from "./cell-map";
+import { CellCompiler, type Compiled } from "./compiler";
 import { cellContext } from "./context";
 import { addSideOutputs, forwardThreadlabTypes } from "./modules";
 import { noteCellImports, tslabGlobal } from "./notebook";
@@ -36,16 +37,14 @@ installStackMapping();
 captureCallSites();
 // Python shows every frame; V8 keeps 10, and threadlab's own frames (dropped from tracebacks) count.
 Error.stackTraceLimit = Math.max(Error.stackTraceLimit, 50);
-let converter: Converter | undefined;
+let compiler: CellCompiler | undefined;
 
-function loadConverter(): Converter {
-  forwardThreadlabTypes(cwd);
-  const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
-  return createConverter({ isJS: false, isBrowser: false });
-}
-
-function theConverter(): Converter {
-  return (converter ??= loadConverter());
+function theCompiler(): CellCompiler {
+  if (!compiler) {
+    forwardThreadlabTypes(cwd);
+    compiler = new CellCompiler(cwd);
+  }
+  return compiler;
 }
 
 /** What warm-up compiles: threadlab's import and a few of its types, so the checker has them loaded. */
@@ -60,12 +59,12 @@ warmLock.locked();`,
 /**
  * Loads the compiler and primes it, so that the first cell is quick: TypeScript
  * parses the standard library, Node's and threadlab's types once, for the
- * converter's program, the type checker runs on threadlab's API, and the
+ * compiler's program, the type checker runs on threadlab's API, and the
  * library's API module is loaded as a cell's `require` loads it.
  */
 export function warmUp(): void {
-  const c = theConverter();
-  for (const cell of WARM_CELLS) c.convert("", cell);
+  const c = theCompiler();
+  for (const cell of WARM_CELLS) c.compile("", cell);
   tslabGlobal().require("threadlab");
 }
 
@@ -175,24 +174,22 @@ export interface CellRun {
 
 // ---- compiled cells, kept for when they run again ------------------------------------------------
 
-type Converted = ReturnType<Converter["convert"]>;
-
 /**
- * Cells run again unchanged reuse their compiled form. What the converter makes
+ * Cells run again unchanged reuse their compiled form. What the compiler makes
  * of a cell depends on the cell's code and the declarations of the cells before
  * it (prevDecl), and on the types of the modules it imports: so the key is a
  * SHA-256 of the declarations and the code, and a cell that imports one of the
  * user's own files (a relative or absolute path, or a triple-slash reference) is
  * compiled every time, since the file may have changed. Packages' types are taken
  * to stand during a session. Only cells that compiled without an error are kept.
- * (Compiling the lock lesson's cell takes 30-80 ms; running it again in a notebook,
+ * (Compiling the lock lesson's cell takes 20-40 ms; running it again in a notebook,
  * to see the threads interleave differently, is common.)
  */
-const compiledCells = new Map<string, Converted>();
+const compiledCells = new Map<string, Compiled>();
 const COMPILED_CELLS_MAX = 64;
 const USER_FILE_IMPORT = /(?:\bfrom|\bimport|\brequire)\s*\(?\s*["'`](?:\.{1,2}[\\/]|\/)|\/\/\/\s*<reference/;
 
-function convertCell(code: string): Converted {
+function convertCell(code: string): Compiled {
   const cacheable = !USER_FILE_IMPORT.test(code);
   const key = cacheable ? createHash("sha256").update(prevDecl).update("\0").update(code).digest("base64") : "";
   const kept = cacheable ? compiledCells.get(key) : undefined;
@@ -201,7 +198,7 @@ function convertCell(code: string): Converted {
     compiledCells.set(key, kept);
     return kept;
   }
-  const converted = theConverter().convert(prevDecl, code);
+  const converted = theCompiler().compile(prevDecl, code);
   if (cacheable && converted.diagnostics.length === 0) {
     compiledCells.set(key, converted);
     if (compiledCells.size > COMPILED_CELLS_MAX) compiledCells.delete(compiledCells.keys().next().value as string);
@@ -253,7 +250,7 @@ export async function runCell(code: string, run: CellRun): Promise<Outcome> {
 
 /** Completion candidates at `position`. */
 export function complete(code: string, position: number): { start: number; end: number; candidates: string[] } {
-  return theConverter().complete(prevDecl, code, position);
+  return theCompiler().complete(prevDecl, code, position);
 }
 
 const NOT_CALLEES = new Set(["if", "for", "while", "switch", "catch", "function", "return", "typeof", "await", "yield", "with"]);
@@ -295,9 +292,9 @@ export function calleeAt(code: string, position: number): number | undefined {
 
 /** What the type checker knows of the name at `position` (or of the function called there), as text; undefined if nothing. */
 export function inspectAt(code: string, position: number): string | undefined {
-  const c = theConverter();
+  const c = theCompiler();
   const callee = calleeAt(code, position);
-  const info = (callee !== undefined ? c.inspect(prevDecl, code, callee) : undefined) ?? c.inspect(prevDecl, code, position);
+  const info = (callee !== undefined ? c.quickInfo(prevDecl, code, callee) : undefined) ?? c.quickInfo(prevDecl, code, position);
   if (!info) return undefined;
   const { printQuickInfo } = require("tslab/dist/inspect") as typeof import("tslab/dist/inspect");
   return printQuickInfo(info);

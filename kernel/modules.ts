@@ -13,7 +13,7 @@ import { PACKAGE_ROOT as ROOT, sideRequire, writeSideModule } from "../src/host"
 
 const norm = (p: string) => p.replace(/\\/g, "/");
 
-/** Patches the TypeScript that tslab uses; call before the converter is created. */
+/** Patches the TypeScript that tslab uses; call before the cell compiler is created. */
 export function forwardThreadlabTypes(cwd: string): void {
   const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, (...a: any[]) => any> };
   const fake = norm(path.join(cwd, "node_modules", "threadlab"));
@@ -42,7 +42,7 @@ export function forwardThreadlabTypes(cwd: string): void {
 
 /**
  * A cell that imports one of the user's .ts files (`import { f } from "./mod"`)
- * gets it compiled by tslab's converter with the cell ("side outputs", as
+ * gets it compiled by the cell compiler with the cell ("side outputs", as
  * CommonJS). The kernel keeps that JavaScript in a private folder, where every
  * thread loads it from (src/transport/side-modules.ts); removed when the kernel ends.
  */
@@ -52,7 +52,7 @@ export function keepSideModules(): void {
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 }
 
-/** Keeps the JavaScript the converter made of the user's files (a file compiled again replaces its old one). */
+/** Keeps the JavaScript the cell compiler made of the user's files (a file compiled again replaces its old one). */
 export function addSideOutputs(outputs: readonly { path: string; data: string }[]): void {
   for (const out of outputs) writeSideModule(out.path, out.data);
 }

@@ -142,7 +142,7 @@ function frameAt(file: string, line: number, column: number, fn: string | undefi
     if (!mapped) {
       const pos = userPosition(file, line, column);
       // No position in the cell: the wrapper's own line (the call that runs the cell), or code
-      // the converter added.
+      // the compiler added.
       if (!pos) return undefined;
       line = pos.line;
       column = pos.column;

@@ -1,6 +1,6 @@
 /**
  * A notebook's own TypeScript files, as every thread loads them. A cell that
- * imports `./mod` gets `mod.ts` compiled by tslab's converter with the cell
+ * imports `./mod` gets `mod.ts` compiled by the kernel's cell compiler with the cell
  * (its "side outputs", CommonJS); no JavaScript file is written next to it.
  * The kernel writes that JavaScript into a private folder instead, under the
  * file's own path (THREADLAB_SIDE_DIR/<path>/mod.js), and every thread —

@@ -67,6 +67,12 @@ export type Resolver = (name: string) => Resolved | undefined;
 export type ValueResolver = (value: unknown) => Resolved | undefined;
 
 const resolvers: Resolver[] = [];
+/** Whether `value` is an object whose members travel one by one (the notebook's names; see valueResolvers). */
+const isNamespace = (value: unknown): boolean =>
+  valueResolvers.some((r) => {
+    const hit = r(value);
+    return hit !== undefined && "members" in hit;
+  });
 const valueResolvers: ValueResolver[] = [
   (value) => {
     const ns = namespaceMembers(value);
@@ -326,11 +332,15 @@ export function buildProgram(
     written: boolean,
     user: string,
     ctx: Context,
+    memberWrites: string[] | undefined,
   ): { value: unknown; make: () => Binding | null } => {
     const lexical = ctx.lexical?.values;
     if (lexical?.has(name)) {
       if (written) throw writeError(name, user);
       const value = lexical.get(name);
+      // `exports.counter += 1` is how a cell's function assigns to the notebook's `counter` (its
+      // `exports` is the notebook's names, or in a thread a frozen view of them): refused, naming `counter`.
+      if (memberWrites && isNamespace(value)) throw writeError(memberWrites[0], user);
       return { value, make: () => fromValue(name, value, "", ctx) };
     }
     for (const r of resolvers) {
@@ -338,6 +348,8 @@ export function buildProgram(
       if (!hit) continue;
       volatile = true;
       if (written) throw writeError(name, user);
+      if (memberWrites && "members" in hit) throw writeError(memberWrites[0], user); // as above
+
       return { value: "value" in hit ? hit.value : hit, make: () => fromResolved(name, hit, written, "", ctx) };
     }
     if (isApiName(name) || isInternalName(name)) {
@@ -413,8 +425,8 @@ export function buildProgram(
    */
   const visitAll = (free: FreeName[], user: string, ctx: Context): Array<[string, string]> => {
     const aliases: Array<[string, string]> = [];
-    for (const { name, written } of free) {
-      const { value, make } = resolveOne(name, written, user, ctx);
+    for (const { name, written, memberWrites } of free) {
+      const { value, make } = resolveOne(name, written, user, ctx, memberWrites);
       const same = byName.get(name) ?? [];
       const hit = same.find((s) => s.value === value);
       if (hit) {

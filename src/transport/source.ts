@@ -9,6 +9,12 @@ export interface FreeName {
   name: string;
   /** Whether the code assigns to the name (which cannot reach the caller's variable). */
   written: boolean;
+  /**
+   * The members the code assigns to (`ns.prop = …`, `ns.prop += …`, `ns.prop++`): a
+   * notebook's cells read their earlier names as `exports.prop`, so this is how a thread's
+   * function assigns to one.
+   */
+  memberWrites?: string[];
 }
 
 export interface Analysis {
@@ -84,6 +90,12 @@ function freeNames(ast: acorn.Program, expr: string, src: string): Analysis {
     if (ref.isWrite()) entry.written = true;
     byName.set(name, entry);
   }
+  for (const [name, prop] of memberWrites(ast)) {
+    const entry = byName.get(name);
+    if (!entry) continue;
+    entry.memberWrites ??= [];
+    if (!entry.memberWrites.includes(prop)) entry.memberWrites.push(prop);
+  }
   return {
     expr,
     free: [...byName.values()],
@@ -96,6 +108,29 @@ function freeNames(ast: acorn.Program, expr: string, src: string): Analysis {
 interface Node {
   type: string;
   [key: string]: unknown;
+}
+
+/** Each `name.prop` the code assigns to (or increments), as [name, prop]. */
+function memberWrites(ast: acorn.Program): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const target = (node: Node | undefined) => {
+    if (node?.type !== "MemberExpression" || node.computed) return;
+    const object = node.object as Node;
+    const property = node.property as Node;
+    if (object.type === "Identifier" && property.type === "Identifier")
+      out.push([object.name as string, property.name as string]);
+  };
+  const visit = (node: Node): void => {
+    if (node.type === "AssignmentExpression") target(node.left as Node);
+    else if (node.type === "UpdateExpression") target(node.argument as Node);
+    else if (node.type === "ForInStatement" || node.type === "ForOfStatement") target(node.left as Node);
+    for (const value of Object.values(node)) {
+      if (Array.isArray(value)) for (const v of value) if (v && typeof (v as Node).type === "string") visit(v as Node);
+      if (value && typeof (value as Node).type === "string") visit(value as Node);
+    }
+  };
+  visit(ast as unknown as Node);
+  return out;
 }
 
 /** Whether the function in `ast` uses `this` itself (arrow functions inside share it; other functions do not). */

@@ -149,6 +149,23 @@ new Thread({ target: fromText }).start();`);
     expect(b.reply.content.status).toBe("error");
   });
 
+  test("a thread's function that assigns to a notebook name fails at start() naming it, as one assigning a closure's variable", async () => {
+    await k.run(`let counter = 0;`);
+    // Compiled as `exports.counter += 5`: the thread's notebook names are a frozen copy, so the write would be lost.
+    const b = await k.run(`
+function bump() { counter += 5; }
+const tb = new Thread({ target: bump });
+tb.start();`);
+    const err = k.of(b.id, "error")[0];
+    expect(err.content.ename).toBe("TypeError");
+    expect(err.content.evalue).toMatch(
+      /^cannot assign to 'counter' in a thread: the target of thread 'Thread-\d+ \(bump\)' assigns to 'counter', a variable outside it/,
+    );
+    expect(k.text(b.id)).toBe(""); // refused before it ran: no "Exception in thread" later
+    const c = await k.run(`counter`);
+    expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("0");
+  });
+
   test("the kernel survives a thread that calls process.exit() or runs out of memory", async () => {
     const a = await k.run(`
 function quits() { print("bye"); process.exit(1); }

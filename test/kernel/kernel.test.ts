@@ -166,20 +166,6 @@ tb.start();`);
     expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("0");
   });
 
-  test("an earlier cell's function sees a name as it is now, in the main thread and in a thread (as Python's globals)", async () => {
-    await k.run(
-      `function helper() { return 1; }\nfunction viaHelper() { return helper(); }\nlet total = 0;\nfunction addOne() { total++; }`,
-    );
-    await k.run(`function helper() { return 2; }\ntotal = 10;\naddOne();`);
-    const c = await k.run(`
-const tg = new Thread({ target: () => print("thread sees", viaHelper(), total) });
-tg.start();
-tg.join();
-[viaHelper(), total]`);
-    expect(k.text(c.id)).toBe("thread sees 2 11\n");
-    expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("[ 2, 11 ]");
-  });
-
   test("the kernel survives a thread that calls process.exit() or runs out of memory", async () => {
     const a = await k.run(`
 function quits() { print("bye"); process.exit(1); }

@@ -78,27 +78,6 @@ function targetOf(): { target: ts.ScriptTarget; lib: string } {
   return { target: ts.ScriptTarget.ES2020, lib: "lib.es2020.d.ts" };
 }
 
-/** `exports.a = exports.b = void 0;`, which the module transform puts first. */
-function isVoidExportsHeader(s: ts.Statement): boolean {
-  if (!ts.isExpressionStatement(s) || ts.getParseTreeNode(s)) return false;
-  let e: ts.Expression = s.expression;
-  while (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.EqualsToken && isExportsMember(e.left)) e = e.right;
-  return e !== s.expression && ts.isVoidExpression(e);
-}
-
-/** `exports.x = ...` */
-function isExportsAssignment(s: ts.Statement): boolean {
-  return (
-    ts.isExpressionStatement(s) &&
-    ts.isBinaryExpression(s.expression) &&
-    s.expression.operatorToken.kind === ts.SyntaxKind.EqualsToken &&
-    isExportsMember(s.expression.left)
-  );
-}
-
-const isExportsMember = (e: ts.Expression) =>
-  ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && e.expression.text === "exports";
-
 interface CachedFile {
   file: ts.SourceFile;
   /** The file's modification time when read; undefined for files taken to stand (packages, the standard library). */
@@ -168,12 +147,10 @@ export class CellCompiler {
     let declOutput = "";
     let lastExpressionVar: string | undefined;
     const checker = program.getTypeChecker();
-    const bound = this.variables(cell);
     const transformers: ts.CustomTransformers = {
-      before: [(context) => (file) => (ts.isSourceFile(file) ? this.constToLet(file, context) : file)],
       after: [
         (context) => (file) => {
-          const result = this.rewriteCell(file, cell, decls, checker, context, names, bound);
+          const result = this.rewriteCell(file, cell, decls, checker, context, names);
           lastExpressionVar = result.lastExpressionVar;
           return result.file;
         },
@@ -486,7 +463,6 @@ export class CellCompiler {
     checker: ts.TypeChecker,
     context: ts.TransformationContext,
     names: Set<string>,
-    bound: string[],
   ): { file: ts.SourceFile; lastExpressionVar?: string } {
     const f = context.factory;
     const earlier = (id: ts.Identifier) =>
@@ -531,85 +507,7 @@ export class CellCompiler {
       out = f.updateSourceFile(out, [...out.statements.slice(0, i), assigned, ...out.statements.slice(i + 1)]);
       break;
     }
-    out = this.bindNames(out, bound, f);
     return { file: out, lastExpressionVar };
-  }
-
-  /**
-   * The cell's top-level variables, functions and classes that are variables in
-   * its JavaScript (not types, imports, `declare`s or const enums): the names
-   * `bindNames` ties to the notebook's.
-   */
-  private variables(cell: ts.SourceFile): string[] {
-    const out: string[] = [];
-    (cell as WithLocals).locals?.forEach((symbol) => {
-      const decl = symbol.valueDeclaration;
-      if (!decl || symbol.flags & ts.SymbolFlags.Alias || symbol.flags & ts.SymbolFlags.ConstEnum) return;
-      // (a namespace of types only is no Value: no variable)
-      if (!(symbol.flags & ts.SymbolFlags.Value) || ts.getCombinedModifierFlags(decl) & ts.ModifierFlags.Ambient) return;
-      out.push(symbol.name);
-    });
-    return out;
-  }
-
-  /**
-   * The cell's top-level `const`s are `let`s in its JavaScript (the type checker
-   * has kept the cell from assigning to them): a later cell that declares the
-   * name again rebinds the variable that this cell's functions read, as a Python
-   * global is rebound.
-   */
-  private constToLet(file: ts.SourceFile, context: ts.TransformationContext): ts.SourceFile {
-    const f = context.factory;
-    let changed = false;
-    const statements = file.statements.map((s) => {
-      if (!ts.isVariableStatement(s) || !(s.declarationList.flags & ts.NodeFlags.Const)) return s;
-      if (ts.getCombinedModifierFlags(s.declarationList.declarations[0]) & ts.ModifierFlags.Ambient) return s;
-      changed = true;
-      const list = f.createVariableDeclarationList(
-        s.declarationList.declarations,
-        (s.declarationList.flags & ~ts.NodeFlags.Const) | ts.NodeFlags.Let,
-      );
-      return f.updateVariableStatement(
-        s,
-        s.modifiers,
-        ts.setTextRange(ts.setOriginalNode(list, s.declarationList), s.declarationList),
-      );
-    });
-    return changed ? f.updateSourceFile(file, statements) : file;
-  }
-
-  /**
-   * Ties each of the cell's variables to the notebook's name: first thing in the
-   * cell, `__tslab__.bind("x", () => x, (v) => { x = v; })`, after which
-   * `exports.x` reads this cell's `x` and an assignment to it (by a later cell,
-   * or by this one's `exports.x = x`) assigns every cell's `x`. So a function of
-   * an earlier cell sees the name as it is now, as a Python function sees a
-   * global: redefined, reassigned, or changed by a function of another cell.
-   * The module transform's `exports.x = void 0;` for every name goes: it would
-   * reset the earlier cells' variables before this cell defines them again.
-   */
-  private bindNames(file: ts.SourceFile, bound: string[], f: ts.NodeFactory): ts.SourceFile {
-    const statements = file.statements.filter((s) => !isVoidExportsHeader(s));
-    const binds = bound.map((name) =>
-      f.createExpressionStatement(
-        f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier("__tslab__"), "bind"), undefined, [
-          f.createStringLiteral(name),
-          f.createArrowFunction(undefined, undefined, [], undefined, undefined, f.createIdentifier(name)),
-          f.createArrowFunction(
-            undefined,
-            undefined,
-            [f.createParameterDeclaration(undefined, undefined, "v")],
-            undefined,
-            undefined,
-            f.createBlock([f.createExpressionStatement(f.createAssignment(f.createIdentifier(name), f.createIdentifier("v")))]),
-          ),
-        ]),
-      ),
-    );
-    // after `Object.defineProperty(exports, "__esModule", ...)` and the emit helpers
-    let at = 0;
-    while (at < statements.length && !ts.getParseTreeNode(statements[at]) && !isExportsAssignment(statements[at])) at++;
-    return f.updateSourceFile(file, [...statements.slice(0, at), ...binds, ...statements.slice(at)]);
   }
 
   // ---- the declarations kept from earlier cells ---------------------------------------------------

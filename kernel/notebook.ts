@@ -32,8 +32,6 @@ import { cellRequire } from "./modules";
 interface TslabState {
   exports: Record<string, unknown>;
   require: NodeJS.Require;
-  /** Ties a cell's variable to the notebook's name (see kernel/compiler.ts, bindNames). */
-  bind: (name: string, get: () => unknown, set: (v: unknown) => void) => void;
 }
 
 /** What tslab's compiled cells refer to as `__tslab__`. */
@@ -74,55 +72,16 @@ function notebookNames(name: string): Resolved | undefined {
   return importBinding(name) ?? (Object.prototype.hasOwnProperty.call(exports, name) ? { value: exports[name] } : undefined);
 }
 
-/**
- * The notebook's names, as cells read them (`exports.x`). A cell's variable is
- * tied to its name by `bind`: reading the name reads the variable of the cell
- * that declared it last, and assigning the name assigns that variable and the
- * same name's variable in every earlier cell, so that their functions see the
- * name's value now, as a Python function sees a module's global. Until the
- * declaring cell has run its declaration (`let x` before it is reached), the
- * name reads what it was before. Named imports, which the compiled cell defines
- * as getters, are kept as plain values (assigned, so tied variables follow).
- */
-export function notebookNamespace(): Pick<TslabState, "exports" | "bind"> {
+/** tslab's exports object: named imports are defined as getters; keep them plain and rewritable. */
+function exportsProxy(): Record<string, unknown> {
   const target: Record<string, unknown> = {};
-  const setters = new Map<string, Array<(v: unknown) => void>>();
-  const exports = new Proxy(target, {
+  return new Proxy(target, {
     defineProperty(_t, prop, attrs) {
       if (prop === "__esModule") return true;
       target[prop as string] = attrs.get ? attrs.get() : attrs.value;
       return true;
     },
   });
-  const tolerateTdz = <T>(f: () => T, otherwise: () => T): T => {
-    try {
-      return f();
-    } catch (err) {
-      // `let x` not reached yet (by name: a cell's ReferenceError may come from another realm)
-      if ((err as Error | undefined)?.name === "ReferenceError") return otherwise();
-      throw err;
-    }
-  };
-  const bind = (name: string, get: () => unknown, set: (v: unknown) => void) => {
-    const previous = Object.getOwnPropertyDescriptor(target, name);
-    const before = (): unknown => (previous?.get ? (previous.get as () => unknown)() : (previous?.value as unknown));
-    const all = setters.get(name) ?? [];
-    setters.set(name, all);
-    all.push(set);
-    Object.defineProperty(target, name, {
-      configurable: true,
-      enumerable: true,
-      get: (): unknown => tolerateTdz(get, before),
-      set: (v: unknown) => {
-        for (const s of all)
-          tolerateTdz(
-            () => s(v),
-            () => undefined,
-          );
-      },
-    });
-  };
-  return { exports, bind };
 }
 
 export interface NotebookWiring {
@@ -160,7 +119,7 @@ export function wireNotebook(w: NotebookWiring, cwd: string): void {
   process.on("SIGINT", () => Atomics.store(w.interrupt, 0, 0));
   // Set in this context through vm, as the cells see their globals.
   const setTslab = vm.runInThisContext("(x) => { globalThis.__tslab__ = x; }") as (x: TslabState) => void;
-  setTslab({ ...notebookNamespace(), require: cellRequire(cwd) });
+  setTslab({ exports: exportsProxy(), require: cellRequire(cwd) });
   const decoder = new TextDecoder();
   for (const [name, stream] of [
     ["stdout", 0],

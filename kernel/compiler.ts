@@ -69,6 +69,11 @@ type Bind = (file: ts.SourceFile, options: ts.CompilerOptions) => void;
 type WithLocals = { locals?: Map<string, ts.Symbol> };
 
 const norm = (p: string) => p.replace(/\\/g, "/");
+/** tslab's package folder: its own types (`import ... from "tslab"`) and its @types/node. */
+const TSLAB_ROOT = norm(path.dirname(require.resolve("tslab/package.json")));
+/** `exports.<name>`: how a cell reads a notebook name. */
+const exportsMember = (f: ts.NodeFactory, name: string | ts.Identifier) =>
+  f.createPropertyAccessExpression(f.createIdentifier("exports"), name);
 
 /** Node's ECMAScript level (Node 18 and later run ES2022). */
 function targetOf(): { target: ts.ScriptTarget; lib: string } {
@@ -270,11 +275,10 @@ export class CellCompiler {
   private createHost(): ts.CompilerHost {
     const host = ts.createCompilerHost(this.options);
     const tslabDir = path.posix.join(this.cwd, "node_modules", "tslab");
-    const tslabRoot = norm(path.dirname(require.resolve("tslab/package.json")));
     // `import ... from "tslab"` type-checks in any folder, as under tslab.
     const forward = (p: string) => {
       const n = norm(p);
-      return n === tslabDir || n.startsWith(tslabDir + "/") ? tslabRoot + n.slice(tslabDir.length) : p;
+      return n === tslabDir || n.startsWith(tslabDir + "/") ? TSLAB_ROOT + n.slice(tslabDir.length) : p;
     };
     // ts.sys: where forwardThreadlabTypes has made threadlab's own types found from any folder
     host.fileExists = (p) => p === this.cellPath || p === this.declPath || ts.sys.fileExists(forward(p));
@@ -323,8 +327,7 @@ export class CellCompiler {
     // The folder's own @types (as TypeScript finds them), and Node's types from tslab's if the folder has none.
     const roots = ts.getDefaultTypeRoots(this.cwd, { directoryExists: (p) => ts.sys.directoryExists(p) }) ?? [];
     if (roots.some((r) => ts.sys.fileExists(path.posix.join(norm(r), "node", "package.json")))) return roots;
-    const tslabRoot = path.dirname(require.resolve("tslab/package.json"));
-    const nodeTypes = require.resolve("@types/node/package.json", { paths: [tslabRoot, PACKAGE_ROOT] });
+    const nodeTypes = require.resolve("@types/node/package.json", { paths: [TSLAB_ROOT, PACKAGE_ROOT] });
     return [...roots, norm(path.dirname(path.dirname(nodeTypes)))];
   }
 
@@ -409,15 +412,13 @@ export class CellCompiler {
       }
       const start = this.position(d.file, d.start, inCell);
       const end = this.position(d.file, d.start + (d.length ?? 0), inCell);
-      const flatten = (chain: string | ts.DiagnosticMessageChain, category: ts.DiagnosticCategory, code: number) => {
-        if (typeof chain === "string") {
-          diagnostics.push({ start, end, messageText: chain, category, code, fileName });
-          return;
-        }
+      const flatten = (chain: ts.DiagnosticMessageChain) => {
         diagnostics.push({ start, end, messageText: chain.messageText, category: chain.category, code: chain.code, fileName });
-        for (const next of chain.next ?? []) flatten(next, next.category, next.code);
+        for (const next of chain.next ?? []) flatten(next);
       };
-      flatten(d.messageText, d.category, d.code);
+      if (typeof d.messageText === "string") {
+        diagnostics.push({ start, end, messageText: d.messageText, category: d.category, code: d.code, fileName });
+      } else flatten(d.messageText);
     }
     return { diagnostics, hasToplevelAwait };
   }
@@ -465,26 +466,19 @@ export class CellCompiler {
     names: Set<string>,
   ): { file: ts.SourceFile; lastExpressionVar?: string } {
     const f = context.factory;
-    const earlier = (id: ts.Identifier) =>
-      checker.getSymbolAtLocation(id)?.declarations?.some((decl) => decl.getSourceFile() === decls) ?? false;
+    const earlier = (symbol: ts.Symbol | undefined) =>
+      symbol?.declarations?.some((decl) => decl.getSourceFile() === decls) ?? false;
     const visit = (node: ts.Node): ts.Node => {
       if (ts.isShorthandPropertyAssignment(node)) {
         // `{ lock }` of an earlier cell's `lock`: `{ lock: exports.lock }`
-        const value = checker.getShorthandAssignmentValueSymbol(ts.getOriginalNode(node));
-        if (value?.declarations?.some((decl) => decl.getSourceFile() === decls)) {
-          return f.createPropertyAssignment(
-            node.name,
-            f.createPropertyAccessExpression(f.createIdentifier("exports"), node.name),
-          );
-        }
-        return node;
+        return earlier(checker.getShorthandAssignmentValueSymbol(node))
+          ? f.createPropertyAssignment(node.name, exportsMember(f, node.name))
+          : node;
       }
       if (ts.isPropertyAccessExpression(node)) {
         return f.updatePropertyAccessExpression(node, ts.visitNode(node.expression, visit) as ts.Expression, node.name);
       }
-      if (ts.isIdentifier(node)) {
-        return earlier(node) ? f.createPropertyAccessExpression(f.createIdentifier("exports"), node) : node;
-      }
+      if (ts.isIdentifier(node)) return earlier(checker.getSymbolAtLocation(node)) ? exportsMember(f, node) : node;
       return ts.visitEachChild(node, visit, context);
     };
     let out = ts.visitEachChild(file, visit, context);
@@ -501,9 +495,7 @@ export class CellCompiler {
       let name = LAST_EXPR;
       for (let n = 0; names.has(name); n++) name = `${LAST_EXPR}${n}`;
       lastExpressionVar = name;
-      const assigned = f.createExpressionStatement(
-        f.createAssignment(f.createPropertyAccessExpression(f.createIdentifier("exports"), name), statement.expression),
-      );
+      const assigned = f.createExpressionStatement(f.createAssignment(exportsMember(f, name), statement.expression));
       out = f.updateSourceFile(out, [...out.statements.slice(0, i), assigned, ...out.statements.slice(i + 1)]);
       break;
     }

@@ -349,7 +349,6 @@ export function buildProgram(
       volatile = true;
       if (written) throw writeError(name, user);
       if (memberWrites && "members" in hit) throw writeError(memberWrites[0], user); // as above
-
       return { value: "value" in hit ? hit.value : hit, make: () => fromResolved(name, hit, written, "", ctx) };
     }
     if (isApiName(name) || isInternalName(name)) {

@@ -110,6 +110,14 @@ interface Node {
   [key: string]: unknown;
 }
 
+/** The nodes directly under `node`. */
+function* children(node: Node): Generator<Node> {
+  for (const value of Object.values(node)) {
+    if (Array.isArray(value)) for (const v of value) if (v && typeof (v as Node).type === "string") yield v as Node;
+    if (value && typeof (value as Node).type === "string") yield value as Node;
+  }
+}
+
 /** Each `name.prop` the code assigns to (or increments), as [name, prop]. */
 function memberWrites(ast: acorn.Program): Array<[string, string]> {
   const out: Array<[string, string]> = [];
@@ -124,10 +132,7 @@ function memberWrites(ast: acorn.Program): Array<[string, string]> {
     if (node.type === "AssignmentExpression") target(node.left as Node);
     else if (node.type === "UpdateExpression") target(node.argument as Node);
     else if (node.type === "ForInStatement" || node.type === "ForOfStatement") target(node.left as Node);
-    for (const value of Object.values(node)) {
-      if (Array.isArray(value)) for (const v of value) if (v && typeof (v as Node).type === "string") visit(v as Node);
-      if (value && typeof (value as Node).type === "string") visit(value as Node);
-    }
+    for (const child of children(node)) visit(child);
   };
   visit(ast as unknown as Node);
   return out;
@@ -142,10 +147,7 @@ function usesThis(ast: acorn.Program): boolean {
     if (node.type === "ThisExpression" && depth <= 1) found = true;
     const own = node.type === "FunctionExpression" || node.type === "FunctionDeclaration" || node.type === "ClassBody";
     if (own) depth++;
-    for (const value of Object.values(node)) {
-      if (Array.isArray(value)) for (const v of value) if (v && typeof (v as Node).type === "string") visit(v as Node);
-      if (value && typeof (value as Node).type === "string") visit(value as Node);
-    }
+    for (const child of children(node)) visit(child);
     if (own) depth--;
   };
   visit(ast as unknown as Node);

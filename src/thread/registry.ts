@@ -10,8 +10,9 @@
 import { RuntimeError } from "../errors";
 import { sharedState } from "../state/buffers";
 import { monotonicMs } from "../state/clock";
-import { C, MAX_THREADS, NAME_BYTES, T } from "../state/layout";
-import { spinSite, spinUntil, type SpinSite } from "../state/spin";
+import { C, MAX_THREADS, NAME_BYTES, T, W } from "../state/layout";
+import { threadSched } from "../state/sched";
+import { spinSite, spinUntil } from "../state/spin";
 import { waitWord } from "../sync/wait";
 
 /** Where start() spins for its thread to begin, then to block or end (state/spin.ts). */
@@ -97,18 +98,29 @@ export function markYielded(ref: SlotRef): void {
 
 /** How long a new thread runs before its `start()` returns, unless it blocks or ends first: CPython's switch interval. */
 export const SWITCH_MS = 5;
+/** How long start() waits at first before it asks the OS how long the thread has run. */
+const FIRST_LOOK_MS = 0.5;
+/** The longest start() waits for a thread that is kept from running (a starved machine). */
+const SWITCH_CAP_MS = 200;
 
-/** Waits while `words[i]` is 0 and the thread in `ref` lives, at most `ms`; spins a little first. */
-function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number, site: SpinSite): void {
+/** Waits while `words[i]` is 0 and the thread in `ref` lives, at most `ms`; true if either changed. */
+function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number): boolean {
   const state = ref.slot * T.STRIDE + T.STATE;
-  if (spinUntil(() => Atomics.load(words, i) === 1 || Atomics.load(words, state) !== ref.word, site)) return;
   const end = monotonicMs() + ms;
   while (Atomics.load(words, i) === 0 && Atomics.load(words, state) === ref.word) {
     const left = end - monotonicMs();
-    if (left <= 0) return;
+    if (left <= 0) return false;
     // The thread's end changes STATE, not this flag, and finishSlot wakes both.
     waitWord(words, i, 0, Math.min(left, 50));
   }
+  return true;
+}
+
+/** The OS thread id of the worker that runs the thread in `ref` (0 if not known). */
+function workerTid(ref: SlotRef): number {
+  const s = sharedState();
+  const worker = Atomics.load(s.threads, ref.slot * T.STRIDE + T.WORKER);
+  return worker >= 0 ? Atomics.load(s.workers, worker * W.STRIDE + W.TID) : 0;
 }
 
 /**
@@ -118,12 +130,32 @@ function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number, sit
  * thread first blocks, ends, or has run for SWITCH_MS — so a program that
  * starts a thread and then prints sees the thread's first line first, as it
  * would in CPython, while threads still run in parallel from then on.
+ *
+ * SWITCH_MS counts the time the thread ran, as the OS reports it, not the time
+ * that passed: on a busy machine the new thread may wait for a core, and a
+ * CPython thread that waits for a core keeps the GIL meanwhile. A thread the OS
+ * reports asleep (in a system call: a synchronous read, a child process) has
+ * let go, as CPython's calls release the GIL around a blocking call.
  */
 export function waitStarted(ref: SlotRef): void {
   const s = sharedState();
   const i = ref.slot * T.STRIDE;
-  waitForFlag(s.threads, i + T.STARTED, ref, Infinity, STARTED_SPIN);
-  waitForFlag(s.threads, i + T.YIELDED, ref, SWITCH_MS, YIELDED_SPIN);
+  const alive = () => Atomics.load(s.threads, i + T.STATE) === ref.word;
+  if (!spinUntil(() => Atomics.load(s.threads, i + T.STARTED) === 1 || !alive(), STARTED_SPIN)) {
+    waitForFlag(s.threads, i + T.STARTED, ref, Infinity);
+  }
+  const yielded = () => Atomics.load(s.threads, i + T.YIELDED) === 1 || !alive();
+  if (spinUntil(yielded, YIELDED_SPIN) || waitForFlag(s.threads, i + T.YIELDED, ref, FIRST_LOOK_MS)) return;
+  // The thread has run at most FIRST_LOOK_MS (plus the spin) before this look.
+  const tid = workerTid(ref);
+  const first = threadSched(tid);
+  const begun = monotonicMs();
+  if (waitForFlag(s.threads, i + T.YIELDED, ref, SWITCH_MS - FIRST_LOOK_MS) || !first) return;
+  while (!yielded() && monotonicMs() - begun < SWITCH_CAP_MS) {
+    const now = threadSched(tid);
+    if (!now || !now.runnable || now.ranMs - first.ranMs >= SWITCH_MS - FIRST_LOOK_MS) return;
+    waitWord(s.threads, i + T.YIELDED, 0, 1);
+  }
 }
 
 export function isSlotAlive(ref: SlotRef): boolean {

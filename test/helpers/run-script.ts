@@ -32,11 +32,13 @@ export function writeScript(source: string, ext = ".js"): string {
 
 export function runFile(
   file: string,
-  options: { env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[]; runner?: string[] } = {},
 ): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], {
+    // A runner (e.g. ["taskset", "-c", "0"]) runs node for the script.
+    const [cmd, ...args] = [...(options.runner ?? []), process.execPath, ...(options.nodeArgs ?? []), file];
+    const child = spawn(cmd, args, {
       cwd: path.join(__dirname, "..", ".."),
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -65,7 +67,7 @@ export function runFile(
 /** Writes `source` (CommonJS JavaScript unless `ext` says otherwise) and runs it. */
 export function runScript(
   source: string,
-  options: { env?: Record<string, string>; timeoutMs?: number; ext?: string; nodeArgs?: string[] } = {},
+  options: { env?: Record<string, string>; timeoutMs?: number; ext?: string; nodeArgs?: string[]; runner?: string[] } = {},
 ): Promise<ScriptResult> {
   const ts = options.ext === ".ts" ? ["-r", "ts-node/register/transpile-only"] : [];
   return runFile(writeScript(source, options.ext), { ...options, nodeArgs: [...ts, ...(options.nodeArgs ?? [])] });

@@ -79,14 +79,27 @@ export function cellMap(source: string, output: string, prefix: string): Decoded
   const out = tokens(output);
   const src = tokens(source);
   const lines: Mapping[][] = output.split("\n").map(() => []);
-  for (const [i, j] of align(out, src)) {
+  const pairs = align(out, src);
+  const srcOf = new Map(pairs);
+  for (const [i, j] of pairs) {
+    // A plain call of an imported or notebook function, `(0, m.f)(x)`: V8 places the call at its
+    // `(`, which is the name's place in the cell (`f(x)`), not the parenthesis after it.
+    const name = plainCallee(out, i);
+    const at = src[name !== undefined ? (srcOf.get(name) ?? j) : j];
     const t = out[i];
     lines[t.line].push({
       column: t.column + (t.line === 0 ? prefix.length : 0),
       source: 0,
-      line: src[j].line,
-      originalColumn: src[j].column,
+      line: at.line,
+      originalColumn: at.column,
     });
   }
   return { sources: ["cell"], lines };
+}
+
+/** If `out[i]` is the `(` of `(0, m.f)(...)`, the index of `f`. */
+function plainCallee(out: Token[], i: number): number | undefined {
+  if (i < 7 || out[i].text !== "(" || out[i - 1].text !== ")" || out[i - 3].text !== ".") return undefined;
+  if (out[i - 5].text !== "," || out[i - 6].text !== "0" || out[i - 7].text !== "(") return undefined;
+  return i - 2;
 }

@@ -2,20 +2,23 @@
  * Compiles cells: type-checked TypeScript to the JavaScript that runs, with
  * the declarations of the earlier cells in scope. What it makes of a cell is
  * what tslab's converter makes (the same JavaScript, the same declarations),
- * at one program update per cell instead of two: the cell's top-level names,
- * which tslab learns from a first program, are read from a parse of the cell
- * alone; and the program is a plain `ts.createProgram` given the last one
- * (TypeScript reuses its unchanged files) instead of a watch program's builder,
- * which compares the signature of every file on every update.
+ * but for one thing: the notebook's names behave as Python's globals (see
+ * `ownGlobal`). It takes one program update per cell instead of two: the
+ * cell's top-level names, which tslab learns from a first program, are read
+ * from a parse of the cell alone; and the program is a plain
+ * `ts.createProgram` given the last one (TypeScript reuses its unchanged
+ * files) instead of a watch program's builder, which compares the signature
+ * of every file on every update.
  *
  * A cell is compiled as two files: the declarations of the earlier cells
  * (`__prev__.d.ts`) and the cell itself (`__cell__.ts`), whose parent is made
  * the declarations file so that its names resolve there. Both start with
  * `export {};`, which makes them modules. The cell ends with
  * `export { <its top-level names> }`, so that its JavaScript assigns them to
- * `exports` (the notebook's names) and its declarations cover them; names of
- * the earlier cells are rewritten to `exports.NAME`. The cell's declarations,
- * with the earlier ones it did not redeclare, are the next cell's.
+ * `exports` (the notebook's names) and its declarations cover them; the
+ * earlier cells' names, and the cell's own where they are used, are
+ * rewritten to `exports.NAME`. The cell's declarations, with the earlier
+ * ones it did not redeclare, are the next cell's.
  */
 import * as path from "path";
 import * as ts from "@tslab/typescript-for-tslab";
@@ -74,6 +77,89 @@ const TSLAB_ROOT = norm(path.dirname(require.resolve("tslab/package.json")));
 /** `exports.<name>`: how a cell reads a notebook name. */
 const exportsMember = (f: ts.NodeFactory, name: string | ts.Identifier) =>
   f.createPropertyAccessExpression(f.createIdentifier("exports"), name);
+
+/**
+ * Whether `symbol` is one of the cell's own notebook names that live in `exports`, as a Python
+ * module's globals: a top-level `let`/`const`/`var` of one name, a function or a class. Every use
+ * of it reads and writes `exports.NAME`, so that a function sees the name's value when it runs (a
+ * later cell's redefinition, an assignment in another cell), as a Python function sees a global.
+ * Left alone: enums and namespaces (their emit refers to the local), destructured declarations and
+ * a `for (var ...)` header's names.
+ */
+function ownGlobal(symbol: ts.Symbol, cell: ts.SourceFile): boolean {
+  const decls = symbol.declarations;
+  if (!decls || decls.length === 0) return false;
+  return decls.every(
+    (d) =>
+      d.getSourceFile() === cell &&
+      ((ts.isVariableDeclaration(d) &&
+        ts.isIdentifier(d.name) &&
+        ts.isVariableDeclarationList(d.parent) &&
+        ts.isVariableStatement(d.parent.parent) &&
+        d.parent.parent.parent === cell) ||
+        ((ts.isFunctionDeclaration(d) || ts.isClassDeclaration(d)) && d.parent === cell)),
+  );
+}
+
+/**
+ * Where a use of the cell's own name `symbol` reads the local: in the statement that declares it
+ * (`let a = 1, b = a + 1`, a class's static field naming the class), outside any function there.
+ * The module transform sets exports.NAME only after that statement.
+ */
+function inOwnDeclaration(symbol: ts.Symbol, at: ts.Node): boolean {
+  let decl: ts.Node | undefined = symbol.valueDeclaration;
+  if (decl && ts.isVariableDeclaration(decl)) decl = decl.parent.parent;
+  else if (!decl || !ts.isClassDeclaration(decl)) return false;
+  for (let n: ts.Node | undefined = at; n && n !== decl; n = n.parent) {
+    if (ts.isFunctionLike(n) || n.kind === ts.SyntaxKind.SourceFile) return false;
+  }
+  return true;
+}
+
+/** The name a declaration declares (not a use of it). */
+function isDeclarationName(id: ts.Node): boolean {
+  const parent = id.parent;
+  return (
+    parent !== undefined &&
+    (ts.isVariableDeclaration(parent) ||
+      ts.isFunctionDeclaration(parent) ||
+      ts.isClassDeclaration(parent) ||
+      ts.isBindingElement(parent) ||
+      ts.isParameter(parent)) &&
+    parent.name === id
+  );
+}
+
+/** `exports.x = x;` as the module transform writes it after a declaration: its `x`. */
+function syncedName(statement: ts.Statement): string | undefined {
+  if (ts.getParseTreeNode(statement) && !isExportSource(statement)) return undefined;
+  if (!ts.isExpressionStatement(statement) || !ts.isBinaryExpression(statement.expression)) return undefined;
+  const { left, operatorToken, right } = statement.expression;
+  if (operatorToken.kind !== ts.SyntaxKind.EqualsToken || !ts.isIdentifier(right)) return undefined;
+  if (!ts.isPropertyAccessExpression(left) || !ts.isIdentifier(left.expression) || left.expression.text !== "exports")
+    return undefined;
+  return left.name.text === right.text ? right.text : undefined;
+}
+
+function isExportSource(statement: ts.Statement): boolean {
+  const source = ts.getParseTreeNode(statement);
+  return source !== undefined && (ts.isExportDeclaration(source) || ts.isExportSpecifier(source));
+}
+
+/** The cell's top-level symbol named `name`. */
+function ownSymbol(cell: ts.SourceFile, name: string): ts.Symbol | undefined {
+  return (cell as WithLocals).locals?.get(ts.escapeLeadingUnderscores(name) as string);
+}
+
+/** The emit's prologue: `Object.defineProperty(exports, "__esModule", ...)` or `exports.a = exports.b = void 0`. */
+function isPrologue(statement: ts.Statement): boolean {
+  if (ts.getParseTreeNode(statement) || !ts.isExpressionStatement(statement)) return false;
+  const e = statement.expression;
+  if (ts.isCallExpression(e)) return true;
+  let right: ts.Expression = e;
+  while (ts.isBinaryExpression(right) && right.operatorToken.kind === ts.SyntaxKind.EqualsToken) right = right.right;
+  return ts.isVoidExpression(right);
+}
 
 /** Node's ECMAScript level (Node 18 and later run ES2022). */
 function targetOf(): { target: ts.ScriptTarget; lib: string } {
@@ -468,19 +554,57 @@ export class CellCompiler {
     const f = context.factory;
     const earlier = (symbol: ts.Symbol | undefined) =>
       symbol?.declarations?.some((decl) => decl.getSourceFile() === decls) ?? false;
-    const visit = (node: ts.Node): ts.Node => {
+    const global = (symbol: ts.Symbol | undefined, at: ts.Node) =>
+      symbol !== undefined && (earlier(symbol) || (ownGlobal(symbol, cell) && !inOwnDeclaration(symbol, at)));
+    const visit = (node: ts.Node): ts.Node | undefined => {
+      const source = ts.getParseTreeNode(node);
       if (ts.isShorthandPropertyAssignment(node)) {
-        // `{ lock }` of an earlier cell's `lock`: `{ lock: exports.lock }`
-        return earlier(checker.getShorthandAssignmentValueSymbol(node))
+        // `{ lock }` of a notebook name `lock`: `{ lock: exports.lock }`
+        return source && global(checker.getShorthandAssignmentValueSymbol(source), source)
           ? f.createPropertyAssignment(node.name, exportsMember(f, node.name))
           : node;
       }
       if (ts.isPropertyAccessExpression(node)) {
         return f.updatePropertyAccessExpression(node, ts.visitNode(node.expression, visit) as ts.Expression, node.name);
       }
-      if (ts.isIdentifier(node)) return earlier(checker.getSymbolAtLocation(node)) ? exportsMember(f, node) : node;
+      // `f(x)` of a notebook function: `(0, exports.f)(x)`, a plain call as the cell wrote it (no `this`,
+      // and a traceback's frame is `f`, not `Object.f`), as TypeScript calls an imported function.
+      if (ts.isCallExpression(node) && !ts.isCallChain(node) && ts.isIdentifier(node.expression)) {
+        const callee = visit(node.expression) as ts.Expression;
+        if (callee !== node.expression) {
+          // At the name's place in the source map, so that a traceback's column is the cell's.
+          const plain = ts.setTextRange(
+            f.createParenthesizedExpression(f.createComma(f.createNumericLiteral(0), callee)),
+            node.expression,
+          );
+          return f.updateCallExpression(
+            node,
+            plain,
+            node.typeArguments,
+            ts.visitNodes(node.arguments, visit) as ts.NodeArray<ts.Expression>,
+          );
+        }
+      }
+      if (ts.isIdentifier(node)) {
+        if (!source || isDeclarationName(source)) return node;
+        return global(checker.getSymbolAtLocation(source), source) ? ts.setTextRange(exportsMember(f, node), node) : node;
+      }
       return ts.visitEachChild(node, visit, context);
     };
+    // The module transform's `exports.f = f;` after a function declaration: moved to the top, as
+    // the function is hoisted (a call above its declaration finds it).
+    const hoisted: ts.Statement[] = [];
+    const statements: ts.Statement[] = [];
+    for (const statement of file.statements) {
+      const synced = syncedName(statement);
+      const symbol = synced ? ownSymbol(cell, synced) : undefined;
+      const decl = symbol && ownGlobal(symbol, cell) ? symbol.valueDeclaration : undefined;
+      (decl && ts.isFunctionDeclaration(decl) ? hoisted : statements).push(statement);
+    }
+    // After the prologue: `Object.defineProperty(exports, "__esModule", ...)` and `exports.a = ... = void 0;`.
+    let head = 0;
+    while (head < statements.length && head < 2 && isPrologue(statements[head])) head++;
+    file = f.updateSourceFile(file, [...statements.slice(0, head), ...hoisted, ...statements.slice(head)]);
     let out = ts.visitEachChild(file, visit, context);
     // The cell's last statement, if it is an expression, is assigned to exports.tsLastExpr. The
     // module transform has added statements of its own (`exports.x = x;` after a declaration,

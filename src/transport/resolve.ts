@@ -97,11 +97,13 @@ const valueResolvers: ValueResolver[] = [
  * is the same at the next start() of the same function. (A loop that starts 1000 threads of one
  * function resolved it 1000 times: 20-30 us of each cold start in main, and the resolver's code kept
  * hot for V8 to optimize while the threads ran.) Not kept: a program with data (copied afresh at each
- * start, as it may have changed), one a registered resolver or the notebook's names had a hand in,
- * one that needed the file that started the thread, or a bound function's. Any change to what
- * resolvers know (share(), a resolver added or removed) forgets them all.
+ * start, as it may have changed), one a registered resolver had a hand in, one that needed the file
+ * that started the thread, or a bound function's. A program that read members of a namespace (the
+ * notebook's names: `exports.numLock`) is kept with a guard per member, and made again once a member
+ * is no longer the same (a later cell defined the name anew). Any change to what resolvers know
+ * (share(), a resolver added or removed) forgets them all.
  */
-let programs = new WeakMap<object, Program>();
+let programs = new WeakMap<object, { program: Program; guards: Array<() => boolean> }>();
 let programKeys = 0;
 const forgetPrograms = () => void (programs = new WeakMap());
 
@@ -196,11 +198,16 @@ export function buildProgram(
   // One of threadlab's own functions or classes (an executor thread, a Timer): the worker has it already.
   const own = isBound(target) ? undefined : apiNameOf(target);
   if (own) return { entry: "__own", bindings: [{ kind: "api", name: "__own", prop: own.name, internal: own.internal }], label };
-  const made = programs.get(target);
-  if (made) return made.label === label ? made : { ...made, label };
+  const kept = programs.get(target);
+  if (kept && kept.guards.every((same) => same())) {
+    const made = kept.program;
+    return made.label === label ? made : { ...made, label };
+  }
 
   /** Set when something the program holds could be different at the next start (see `programs`). */
   let volatile = false;
+  /** What must be as it is now for the program to be the same at the next start: namespace members read. */
+  const guards: Array<() => boolean> = [];
 
   const bindings: Binding[] = [];
   /** Binding names by the value they hold, per name as the code wrote it (one value, one binding). */
@@ -276,7 +283,8 @@ export function buildProgram(
     for (const vr of valueResolvers) {
       const hit = vr(value);
       if (hit) {
-        volatile = true;
+        // A namespace's members are guarded one by one (see finishNamespaces); anything else a rule says may change.
+        if (!("members" in hit)) volatile = true;
         return fromResolved(name, hit, false, where, ctx);
       }
     }
@@ -403,6 +411,8 @@ export function buildProgram(
             ns.seen.add(prop);
             changed = true;
             const hit = ns.member(prop);
+            guards.push(sameMember(ns.member, prop, hit));
+            if (hit && "members" in hit) volatile = true;
             if (!hit || "members" in hit) continue; // not (yet) defined: reading it in the thread gives undefined, as in the cell
             const internal = `${ns.binding.name}$${prop}`;
             const b =
@@ -457,7 +467,6 @@ export function buildProgram(
   };
 
   const entry = functionSource(target, label);
-  if (namespaces.length > 0) volatile = true;
   finishNamespaces();
   const program = {
     entry: entry.expr,
@@ -466,6 +475,26 @@ export function buildProgram(
     bindings,
     label,
   };
-  if (!volatile) programs.set(target, { ...program, key: `${threadId}.${++programKeys}` });
+  if (!volatile) programs.set(target, { program: { ...program, key: `${threadId}.${++programKeys}` }, guards });
   return program;
+}
+
+/** A guard: whether namespace member `prop` resolves as it did (`hit`): the same value, or the same binding. */
+function sameMember(member: (prop: string) => Resolved | undefined, prop: string, hit: Resolved | undefined): () => boolean {
+  if (!hit) return () => member(prop) === undefined;
+  if ("value" in hit) {
+    const value = hit.value;
+    return () => {
+      const now = member(prop);
+      return now !== undefined && "value" in now && now.value === value;
+    };
+  }
+  if ("binding" in hit) {
+    const text = JSON.stringify(hit.binding);
+    return () => {
+      const now = member(prop);
+      return now !== undefined && "binding" in now && JSON.stringify(now.binding) === text;
+    };
+  }
+  return () => false;
 }

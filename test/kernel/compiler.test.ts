@@ -52,15 +52,26 @@ const lessons = readdirSync(path.join(ROOT, "notebooks"))
 describe("the cell compiler", () => {
   const compiler = new CellCompiler(ROOT);
 
-  test("compiles every lesson's cells as tslab's converter does: the same JavaScript, declarations and diagnostics", () => {
+  test("compiles every lesson's cells as tslab's converter does: the same JavaScript (but for the cell's own names, read through exports), declarations and diagnostics", () => {
     const { createConverter } = require("tslab/dist/converter") as typeof import("tslab/dist/converter");
     const tslab = createConverter({ isJS: false, isBrowser: false });
-    // tslab also declares `exports.tsLastExpr = void 0;` first; the value is assigned where it is computed either way
-    const comparable = (out: string | undefined) =>
+    // tslab also declares `exports.tsLastExpr = void 0;` first; the value is assigned where it is computed either way.
+    // Where the cell uses its own names, tslab reads its locals and ours exports.NAME (the next test says why):
+    // both are compared with the names unqualified and without the `exports.f = f;` after each declaration
+    // (ours hoists a function's to the top). Ours calls a notebook function as `(0, exports.f)(x)`, tslab `exports.f(x)`.
+    const comparable = (out: string | undefined, own: Set<string>) =>
       out
-        ?.replace(/exports\.tsLastExpr\d* = (?=[^\n]*void 0;)/, "")
+        ?.replace(/\(0, (exports\.[\w$]+)\)\(/g, "$1(")
+        .replace(/exports\.tsLastExpr\d* = (?=[^\n]*void 0;)/, "")
         .replace(/\nexports\.tsLastExpr\d* = void 0;/, "")
-        .replace(/\nvoid 0;\n/, "\n");
+        .replace(/\nvoid 0;\n/, "\n")
+        .replace(/\bexports\.([\w$]+)/g, (m, name: string) => (own.has(name) ? name : m))
+        .replace(/^([\w$]+) = \1;\n/gm, "")
+        .replace(/\b([\w$]+) = \1 = /g, "$1 = ");
+    const ownNames = (out: string | undefined) =>
+      new Set(
+        [...(/^(exports\.[\w$]+ = )+void 0;$/m.exec(out ?? "")?.[0] ?? "").matchAll(/exports\.([\w$]+)/g)].map((m) => m[1]),
+      );
     let cells = 0;
     for (const lesson of lessons) {
       let prevDecl = "";
@@ -68,7 +79,8 @@ describe("the cell compiler", () => {
         const theirs = tslab.convert(prevDecl, code);
         const ours = compiler.compile(prevDecl, code);
         const where = `${lesson.name}: ${code.slice(0, 60)}`;
-        expect({ where, output: comparable(ours.output) }).toEqual({ where, output: comparable(theirs.output) });
+        const own = ownNames(theirs.output);
+        expect({ where, output: comparable(ours.output, own) }).toEqual({ where, output: comparable(theirs.output, own) });
         expect({ where, decl: ours.declOutput }).toEqual({ where, decl: theirs.declOutput });
         expect({ where, last: ours.lastExpressionVar, tla: !!ours.hasToplevelAwait }).toEqual({
           where,
@@ -95,6 +107,33 @@ describe("the cell compiler", () => {
     const decl = s.prevDecl;
     expect(decl).toContain('declare const x = "now a string";');
     expect(decl).not.toContain("declare let x: number");
+  });
+
+  test("a function reads and writes the notebook's names as they are when it runs, as Python's functions see globals", () => {
+    const s = new Session(compiler);
+    s.run(
+      "const helper = () => 1;\nfunction viaHelper() { return helper(); }\nlet counter = 0;\nfunction inc() { counter++; }\nconst limit = 3;\nconst lim = () => limit;",
+    );
+    // tslab: 1, 1 and 3 (the functions kept their own cell's variables)
+    expect(s.run("const helper = () => 2;\ncounter = 10;\ninc();\nconst limit = 100;\n[viaHelper(), counter, lim()]")).toEqual([
+      2, 11, 100,
+    ]);
+    // In the declaring cell too: a call between the declaration and a use is seen by the use.
+    expect(s.run("let n = 0;\nfunction bump() { n += 5; }\nbump();\nn")).toBe(5);
+    // A function called above its declaration (it is hoisted); a declaration reading the one before it
+    // in the same statement; a class's static field naming the class; a function keeps its name.
+    expect(s.run("const early = twice(4);\nfunction twice(x: number) { return 2 * x; }\nearly")).toBe(8);
+    expect(s.run("let a = 1, b = a + 1;\nb")).toBe(2);
+    expect(s.run("class K { static k = new K(); me() { return K; } }\n[K.k instanceof K, new K().me() === K]")).toEqual([
+      true,
+      true,
+    ]);
+    expect(s.run("const named = () => 0;\nnamed.name")).toBe("named");
+    // A redefined function is what an earlier function calls, recursion included.
+    s.run("function fact(n: number): number { return n <= 1 ? 1 : n * fact(n - 1); }");
+    s.run("const plain = fact;");
+    s.run("function fact(n: number): number { return -n; }");
+    expect(s.run("plain(3)")).toBe(-6); // plain's body calls the fact that is defined now: 3 * fact(2) = 3 * -2
   });
 
   test("names that start with two underscores are declared and exported like any other", () => {

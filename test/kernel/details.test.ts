@@ -223,6 +223,7 @@ describe("one kernel", () => {
         `const held = new Lock({ name: "held" });`,
         `held.acquire();`,
         `new Thread({ target: () => held.acquire(), daemon: true, name: "stuck" }).start();`,
+        `print("sleeping");`,
         `try {`,
         `  sleep(30);`,
         `} catch (e) {`,
@@ -232,13 +233,15 @@ describe("one kernel", () => {
         `print("after");`,
       ].join("\n"),
     );
+    // Interrupted once it sleeps in the try (a slow compile on a busy machine takes longer than startCell's wait).
+    await k.until(() => k.text(id).includes("sleeping"), 20000, "the cell to sleep");
     await k.request("interrupt_request", {}, "control");
     await k.until(() => k.text(id).includes("caught"), 10000, "the first interrupt");
     await k.request("interrupt_request", {}, "control");
     expect((await replied).content.status).toBe("ok");
     await k.idle(id);
     const out = k.text(id);
-    expect(out).toMatch(/^caught KeyboardInterrupt\nThreads \(\d+ alive\):\n/);
+    expect(out).toMatch(/^sleeping\ncaught KeyboardInterrupt\nThreads \(\d+ alive\):\n/);
     expect(out).toMatch(/\nThread \d+ "MainThread": running \(calling dumpThreads\(\)\)\n/);
     expect(out).toMatch(/\nThread \d+ "stuck" \(daemon\): waiting for Lock 'held' held by MainThread for \d+\.\d s\n/);
     expect(out).toMatch(/\nafter\n$/);

@@ -166,6 +166,31 @@ tb.start();`);
     expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("0");
   });
 
+  test("an earlier cell's function sees a name as it is now, in the main thread and in a thread (as Python's globals)", async () => {
+    await k.run(
+      `function helper() { return 1; }\nfunction viaHelper() { return helper(); }\nlet total = 0;\nfunction addOne() { total++; }`,
+    );
+    await k.run(`function helper() { return 2; }\ntotal = 10;\naddOne();`);
+    const c = await k.run(`
+const tg = new Thread({ target: () => print("thread sees", viaHelper(), total) });
+tg.start();
+tg.join();
+[viaHelper(), total]`);
+    expect(k.text(c.id)).toBe("thread sees 2 11\n");
+    expect(k.of(c.id, "execute_result")[0].content.data["text/plain"]).toBe("[ 2, 11 ]");
+  });
+
+  test("a thread of a function whose program was kept sees a notebook name defined anew", async () => {
+    // The program of showTag (it reads exports.tag, a Value: a handle) is kept after its first start;
+    // a later cell's new `tag` makes it again.
+    await k.run(`const tag = new Value("i", 1);\nfunction showTag() { print("tag", tag.value); }`);
+    const once = `for (let n = 0; n < 2; n++) { const ts1 = new Thread({ target: showTag }); ts1.start(); ts1.join(); }`;
+    const a = await k.run(once);
+    await k.run(`const tag = new Value("i", 2);`);
+    const b = await k.run(once);
+    expect([k.text(a.id), k.text(b.id)]).toEqual(["tag 1\ntag 1\n", "tag 2\ntag 2\n"]);
+  });
+
   test("the kernel survives a thread that calls process.exit() or runs out of memory", async () => {
     const a = await k.run(`
 function quits() { print("bye"); process.exit(1); }

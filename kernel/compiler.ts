@@ -83,8 +83,8 @@ const exportsMember = (f: ts.NodeFactory, name: string | ts.Identifier) =>
  * module's globals: a top-level `let`/`const`/`var` of one name, a function or a class. Every use
  * of it reads and writes `exports.NAME`, so that a function sees the name's value when it runs (a
  * later cell's redefinition, an assignment in another cell), as a Python function sees a global.
- * Left alone: enums and namespaces (their emit refers to the local), destructured declarations and
- * a `for (var ...)` header's names.
+ * Left alone: enums and namespaces (their emit refers to the local), destructured declarations,
+ * a `for (var ...)` header's names, and `declare`d names (a global the code says exists).
  */
 function ownGlobal(symbol: ts.Symbol, cell: ts.SourceFile): boolean {
   const decls = symbol.declarations;
@@ -92,6 +92,8 @@ function ownGlobal(symbol: ts.Symbol, cell: ts.SourceFile): boolean {
   return decls.every(
     (d) =>
       d.getSourceFile() === cell &&
+      // `declare const x: T` says a global exists: its uses stay the global's
+      (ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Ambient) === 0 &&
       ((ts.isVariableDeclaration(d) &&
         ts.isIdentifier(d.name) &&
         ts.isVariableDeclarationList(d.parent) &&

@@ -101,7 +101,7 @@ export const SWITCH_MS = 5;
 /** How long start() waits at first before it asks the OS how long the thread has run. */
 const FIRST_LOOK_MS = 0.5;
 /** The longest start() waits for a thread that is kept from running (a starved machine). */
-const SWITCH_CAP_MS = 200;
+const SWITCH_CAP_MS = 1000;
 
 /** Waits while `words[i]` is 0 and the thread in `ref` lives, at most `ms`; true if either changed. */
 function waitForFlag(words: Int32Array, i: number, ref: SlotRef, ms: number): boolean {

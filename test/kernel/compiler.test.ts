@@ -129,6 +129,13 @@ describe("the cell compiler", () => {
       true,
     ]);
     expect(s.run("const named = () => 0;\nnamed.name")).toBe("named");
+    // A declared name is a global the cell says exists, not a notebook name.
+    vm.runInThisContext("globalThis.declaredHere = 7;"); // the context the cells run in (not jest's)
+    expect(
+      s.run(
+        "declare const declaredHere: number;\nconst seenHere = declaredHere;\nfunction readsIt() { return declaredHere; }\n[seenHere, readsIt()]",
+      ),
+    ).toEqual([7, 7]);
     // A redefined function is what an earlier function calls, recursion included.
     s.run("function fact(n: number): number { return n <= 1 ? 1 : n * fact(n - 1); }");
     s.run("const plain = fact;");

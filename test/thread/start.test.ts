@@ -70,7 +70,7 @@ const warm = new Thread({ target: () => 0 });
 warm.start();
 warm.join();
 // execFileSync is not one of threadlab's waits: only the OS can tell that the thread sleeps in it.
-const t = new Thread({ target: (d) => { execFileSync("sleep", ["1"]); d.value = 1; }, args: [done] });
+const t = new Thread({ target: (d) => { execFileSync("sleep", ["2"]); d.value = 1; }, args: [done] });
 const t0 = process.hrtime.bigint();
 t.start();
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -82,8 +82,9 @@ t.join();
       expect(r.stderr).toBe("");
       const m = JSON.parse(r.stdout);
       expect(m.done).toBe(0);
-      // Not the 200 ms start() waits at most for a thread kept from running, nor the child's second.
-      expect(m.ms).toBeLessThan(150);
+      // Not the 1000 ms start() waits at most for a thread kept from running, nor the child's 2 s. Spawning
+      // the child is the thread's own work, done on a core it shares: 5-170 ms here (170 in a CI run).
+      expect(m.ms).toBeLessThan(600);
     } finally {
       for (const p of loops) p.kill("SIGKILL");
     }

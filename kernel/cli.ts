@@ -13,6 +13,7 @@ import { existsSync, readdirSync } from "fs";
 import { createRequire } from "module";
 import * as path from "path";
 import { PACKAGE_ROOT as ROOT } from "../src/host";
+import { foundAbove } from "./modules";
 
 const EXAMPLES = path.join(ROOT, "examples");
 
@@ -50,13 +51,6 @@ function tsNodeHook(from: string): string {
   throw new Error("running a .ts file needs ts-node: npm install --save-dev ts-node typescript");
 }
 
-function hasTsconfig(dir: string): boolean {
-  for (; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "tsconfig.json"))) return true;
-    if (path.dirname(dir) === dir) return false;
-  }
-}
-
 /** Runs one script in a child process with the terminal as its stdout/stderr; returns its exit code. */
 function runScript(file: string, cwd: string): number {
   // threadlab is found from any folder (find-threadlab.ts), as in a notebook.
@@ -65,7 +59,7 @@ function runScript(file: string, cwd: string): number {
   const env = { ...process.env };
   // A script with no tsconfig.json above it: ts-node's defaults for this Node (module NodeNext with
   // an older moduleResolution) fail with TS5109; compile it as CommonJS, as a notebook's cells are.
-  if (!hasTsconfig(path.dirname(file)) && env.TS_NODE_COMPILER_OPTIONS === undefined) {
+  if (!foundAbove(path.dirname(file), "tsconfig.json") && env.TS_NODE_COMPILER_OPTIONS === undefined) {
     env.TS_NODE_COMPILER_OPTIONS = JSON.stringify({ module: "commonjs", moduleResolution: "node", esModuleInterop: true });
   }
   const result = spawnSync(process.execPath, args, { stdio: "inherit", cwd, env });

@@ -558,7 +558,7 @@ export class CellCompiler {
       symbol?.declarations?.some((decl) => decl.getSourceFile() === decls) ?? false;
     const global = (symbol: ts.Symbol | undefined, at: ts.Node) =>
       symbol !== undefined && (earlier(symbol) || (ownGlobal(symbol, cell) && !inOwnDeclaration(symbol, at)));
-    const visit = (node: ts.Node): ts.Node | undefined => {
+    const visit = (node: ts.Node): ts.Node => {
       const source = ts.getParseTreeNode(node);
       if (ts.isShorthandPropertyAssignment(node)) {
         // `{ lock }` of a notebook name `lock`: `{ lock: exports.lock }`
@@ -616,7 +616,7 @@ export class CellCompiler {
     for (let i = out.statements.length - 1; i >= 0; i--) {
       const statement = out.statements[i];
       const source = ts.getParseTreeNode(statement);
-      if (!source || source.parent !== cell || ts.isExportDeclaration(source) || ts.isExportSpecifier(source)) continue;
+      if (!source || source.parent !== cell || isExportSource(statement)) continue;
       if (!ts.isExpressionStatement(source) || !ts.isExpressionStatement(statement)) break;
       let name = LAST_EXPR;
       for (let n = 0; names.has(name); n++) name = `${LAST_EXPR}${n}`;

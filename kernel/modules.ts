@@ -13,17 +13,20 @@ import { PACKAGE_ROOT as ROOT, sideRequire, writeSideModule } from "../src/host"
 
 const norm = (p: string) => p.replace(/\\/g, "/");
 
+/** Whether `relative` exists in `dir` or a folder above it. */
+export function foundAbove(dir: string, relative: string): boolean {
+  for (; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, relative))) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
 /** Patches the TypeScript that tslab uses; call before the cell compiler is created. */
 export function forwardThreadlabTypes(cwd: string): void {
   const ts = require("@tslab/typescript-for-tslab") as { sys: Record<string, (...a: any[]) => any> };
   const fake = norm(path.join(cwd, "node_modules", "threadlab"));
   // A real node_modules/threadlab in this folder or above: TypeScript finds it by itself.
-  let local = false;
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, "node_modules", "threadlab", "package.json"))) local = true;
-    if (local || path.dirname(dir) === dir) break;
-  }
-  if (local) return; // the folder has its own threadlab: use it
+  if (foundAbove(cwd, path.join("node_modules", "threadlab", "package.json"))) return;
   const forward = (p: string): string => {
     const n = norm(p);
     return n === fake || n.startsWith(fake + "/") ? norm(path.join(ROOT, n.slice(fake.length))) : p;

@@ -443,8 +443,7 @@ export function frozenView(value: unknown, what: string, path = what): unknown {
         return (member as (...a: unknown[]) => unknown).bind(t);
       }
       const member: unknown = Reflect.get(t, key, receiver);
-      // Nothing to wrap (the common read of a number, a function or a Lock): no path to spell out.
-      if (typeof key === "symbol" || typeof member !== "object" || member === null || isShareable(member)) return member;
+      if (typeof key === "symbol") return member;
       return frozenView(member, what, Array.isArray(t) && /^\d+$/.test(key) ? `${path}[${key}]` : `${path}.${key}`);
     },
     set: (t, key) => readOnly(what, member(t, path, key)),

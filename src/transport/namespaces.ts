@@ -17,9 +17,7 @@ export function markNamespace(view: object, raw: Record<string, unknown>, bindin
 }
 
 /** The members of a namespace a thread received, if `value` is one. */
-export function namespaceMembers(
-  value: unknown,
-): { raw: Record<string, unknown>; bindings: Record<string, Binding> } | undefined {
+export function namespaceMembers(value: unknown): Members | undefined {
   if (typeof value !== "object" || value === null || !Object.prototype.hasOwnProperty.call(value, MEMBERS)) return undefined;
   return (value as { [MEMBERS]: Members })[MEMBERS];
 }
